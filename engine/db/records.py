@@ -1,0 +1,76 @@
+"""Moving a :class:`DisputeState` in and out of its database row."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from engine.db.models import Dispute, DisputeEventRow
+from engine.model import DisputeEvent, DisputeState, Funds, Money, Stage, Status
+from engine.money import format_amount
+
+_event_decoder = msgspec.json.Decoder(DisputeEvent)
+
+
+def write_state(row: Dispute, state: DisputeState) -> None:
+    row.account = state.account
+    row.stage = state.stage.value
+    row.status = state.status.value
+    row.provider_status = state.provider_status
+    row.reason = state.reason
+    row.provider_reason = state.provider_reason
+    row.network_reason_code = state.network_reason_code
+    row.amount = format_amount(state.money.amount)
+    row.currency = state.money.currency
+    row.funds = state.funds.value
+    row.fees = [
+        {"amount": format_amount(fee.amount), "currency": fee.currency} for fee in state.fees
+    ]
+    row.respond_by = state.respond_by
+    row.payment_id = state.payment_id
+    row.customer_id = state.customer_id
+    row.customer_email = state.customer_email
+    row.customer_name = state.customer_name
+    row.submission_count = state.submission_count
+    row.created_at = state.created_at
+    row.last_event_at = state.last_event_at
+    row.raw = state.raw_dispute
+
+
+def read_state(row: Dispute) -> DisputeState:
+    return DisputeState(
+        provider=row.provider,
+        dispute_id=row.dispute_id,
+        account=row.account,
+        stage=Stage(row.stage),
+        status=Status(row.status),
+        provider_status=row.provider_status,
+        reason=row.reason,
+        provider_reason=row.provider_reason,
+        money=Money(amount=Decimal(row.amount), currency=row.currency),
+        funds=Funds(row.funds),
+        network_reason_code=row.network_reason_code,
+        respond_by=row.respond_by,
+        payment_id=row.payment_id,
+        customer_id=row.customer_id,
+        customer_email=row.customer_email,
+        customer_name=row.customer_name,
+        created_at=row.created_at,
+        fees=tuple(
+            Money(amount=Decimal(fee["amount"]), currency=fee["currency"]) for fee in row.fees
+        ),
+        submission_count=row.submission_count,
+        last_event_at=row.last_event_at,
+        raw_dispute=row.raw,
+    )
+
+
+def encode_event(event: DisputeEvent) -> dict[str, object]:
+    encoded = msgspec.to_builtins(event)
+    assert isinstance(encoded, dict)
+    return encoded
+
+
+def decode_event(row: DisputeEventRow) -> DisputeEvent:
+    return _event_decoder.decode(msgspec.json.encode(row.payload))

@@ -1,0 +1,168 @@
+"""The neutral dispute model: two axes (stage, status) plus money and funds.
+
+Every provider maps its own vocabulary onto these types and keeps its raw words beside them
+(``provider_status``, ``provider_reason``), so nothing the processor said is ever lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import msgspec
+
+
+class Stage(enum.StrEnum):
+    """How far a dispute has escalated. Declaration order is escalation order."""
+
+    PREVENTION = "prevention"
+    INQUIRY = "inquiry"
+    CHARGEBACK = "chargeback"
+    APPEAL = "appeal"
+    PRE_ARBITRATION = "pre_arbitration"
+    ARBITRATION = "arbitration"
+
+    @property
+    def rank(self) -> int:
+        return _STAGE_RANK[self]
+
+
+_STAGE_RANK = {stage: index for index, stage in enumerate(Stage)}
+
+
+class Status(enum.StrEnum):
+    """Where the dispute stands within its stage."""
+
+    RECEIVED = "received"
+    """Provider intake; not actionable yet."""
+    OPEN = "open"
+    """Open, and unknown whether we must act (unknown provider statuses land here)."""
+    FAILED = "failed"
+    """Provider-side error that needs a human. Not final."""
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+    PREVENTED = "prevented"
+    CLOSED = "closed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL
+
+    @property
+    def progress(self) -> int:
+        """Position in the usual course of a stage; breaks ties between simultaneous events."""
+        return _PROGRESS[self]
+
+
+_FINAL = frozenset(
+    {Status.WON, Status.LOST, Status.ACCEPTED, Status.EXPIRED, Status.PREVENTED, Status.CLOSED}
+)
+_PROGRESS = {status: index for index, status in enumerate(Status)}
+
+OPEN_STATUSES = frozenset(set(Status) - _FINAL)
+RESPONDABLE_STATUSES = frozenset({Status.NEEDS_RESPONSE})
+
+
+class Funds(enum.StrEnum):
+    NOT_DEBITED = "not_debited"
+    DEBITED = "debited"
+    REINSTATED = "reinstated"
+    PARTIALLY_REINSTATED = "partially_reinstated"
+    UNKNOWN = "unknown"
+
+
+class Reason(enum.StrEnum):
+    """Neutral reasons. Providers keep their raw reason; unknown ones map to ``GENERAL``."""
+
+    FRAUDULENT = "fraudulent"
+    DUPLICATE = "duplicate"
+    PRODUCT_NOT_RECEIVED = "product_not_received"
+    PRODUCT_UNACCEPTABLE = "product_unacceptable"
+    SUBSCRIPTION_CANCELED = "subscription_canceled"
+    CREDIT_NOT_PROCESSED = "credit_not_processed"
+    UNRECOGNIZED = "unrecognized"
+    GENERAL = "general"
+
+
+class Money(msgspec.Struct, frozen=True):
+    """An amount in major units (``Decimal``, never float) and an upper-case ISO 4217 code."""
+
+    amount: Decimal
+    currency: str
+
+
+class DisputeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """What the provider said the dispute looked like at one moment.
+
+    ``stage`` may be ``None`` for a provider status that does not name its stage (Stripe's
+    ``won``/``lost`` close whichever stage was running): the lifecycle resolves it to the stage
+    the dispute was in at that moment.
+    """
+
+    stage: Stage | None
+    status: Status
+    provider_status: str
+    reason: str
+    provider_reason: str | None
+    money: Money
+    funds: Funds = Funds.UNKNOWN
+    network_reason_code: str | None = None
+    respond_by: datetime | None = None
+    payment_id: str | None = None
+    customer_id: str | None = None
+    customer_email: str | None = None
+    customer_name: str | None = None
+    created_at: datetime | None = None
+    fees: tuple[Money, ...] = ()
+    submission_count: int | None = None
+    """Submissions the provider has recorded, where it says (Stripe's ``submission_count``)."""
+
+
+class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One provider event about one dispute, already translated into neutral terms.
+
+    ``snapshot`` is the dispute as the provider described it in (or, for fetch-back providers,
+    right after) this event. ``funds`` alone is set for events that only move money
+    (Stripe's ``funds_withdrawn``/``funds_reinstated``): they never change the status.
+    """
+
+    provider: str
+    event_id: str
+    dispute_id: str
+    type: str
+    occurred_at: datetime
+    snapshot: DisputeSnapshot | None = None
+    funds: Funds | None = None
+    account: str | None = None
+    raw_dispute: dict[str, object] | None = None
+
+
+class DisputeState(msgspec.Struct, frozen=True, kw_only=True):
+    """The dispute as the lifecycle derives it from all its events: a pure value."""
+
+    provider: str
+    dispute_id: str
+    account: str | None
+    stage: Stage
+    status: Status
+    provider_status: str
+    reason: str
+    provider_reason: str | None
+    money: Money
+    funds: Funds
+    network_reason_code: str | None
+    respond_by: datetime | None
+    payment_id: str | None
+    customer_id: str | None
+    customer_email: str | None
+    customer_name: str | None
+    created_at: datetime | None
+    fees: tuple[Money, ...]
+    submission_count: int | None
+    last_event_at: datetime
+    raw_dispute: dict[str, object] | None

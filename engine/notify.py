@@ -1,0 +1,44 @@
+"""Notifiers: channels that announce new disputes, submissions and outcomes."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from typing import ClassVar
+
+import msgspec
+
+from engine.model import DisputeState
+from engine.settings import Settings
+
+
+class NotificationKind(enum.StrEnum):
+    NEW_DISPUTE = "new_dispute"
+    SUBMITTED = "submitted"
+    MANUAL_REQUIRED = "manual_required"
+    OUTCOME = "outcome"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+class Notification(msgspec.Struct, frozen=True, kw_only=True):
+    kind: NotificationKind
+    dispute: DisputeState
+    detail: str | None = None
+    dashboard_url: str | None = None
+
+
+class Notifier(abc.ABC):
+    """A channel. Register the class from ``register_notifiers``."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Settings) -> Notifier | None:
+        """Build the channel, or return ``None`` when it is not configured."""
+
+    @abc.abstractmethod
+    def send(self, notification: Notification) -> None:
+        """Deliver one notification. Called from the worker with retries and backoff; raise
+        :class:`engine.errors.ProviderUnavailable` for a failure worth retrying and
+        :class:`engine.errors.ProviderRejected` for one that is not."""

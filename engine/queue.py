@@ -1,0 +1,102 @@
+"""The evidence work queue: state on the dispute row, claimed by a worker under a lease.
+
+On PostgreSQL a claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so workers never wait on each
+other's rows; on SQLite the write lock admits one claimer at a time. A claim whose worker died
+is taken over once its lease has expired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine.db.base import utcnow
+from engine.db.database import Database
+from engine.db.models import Dispute, WorkState
+
+DEFAULT_LEASE = timedelta(minutes=10)
+
+
+class WorkReason:
+    """Why work was queued (``Dispute.work_reason``)."""
+
+    RESPOND = "respond"
+    """Build evidence and, if allowed, submit it."""
+    REGENERATE = "regenerate"
+    """A person asked for a new evidence version."""
+
+
+def queue_work(
+    session: Session, dispute: Dispute, reason: str, *, not_before: datetime | None = None
+) -> bool:
+    """Queue work on ``dispute`` (inside the caller's transaction). A dispute already queued
+    keeps its place; a regenerate request overrides a plain respond. Returns True if queued."""
+    if dispute.work_state == WorkState.QUEUED and reason != WorkReason.REGENERATE:
+        return False
+    dispute.work_state = WorkState.QUEUED
+    dispute.work_reason = reason
+    dispute.work_not_before = not_before
+    dispute.work_attempts = 0
+    dispute.work_error = None
+    return True
+
+
+def claim_next(
+    database: Database, worker_id: str, *, lease: timedelta = DEFAULT_LEASE
+) -> tuple[int, str] | None:
+    """Claim the next due dispute: ``(dispute pk, work reason)``, or ``None`` when idle."""
+    now = utcnow()
+    due = or_(
+        (Dispute.work_state == WorkState.QUEUED)
+        & or_(Dispute.work_not_before.is_(None), Dispute.work_not_before <= now),
+        (Dispute.work_state == WorkState.CLAIMED) & (Dispute.work_lease_until < now),
+    )
+    with database.transaction() as session:
+        statement = select(Dispute).where(due).order_by(Dispute.work_not_before, Dispute.id)
+        statement = statement.limit(1).with_for_update(skip_locked=True)
+        dispute = session.scalars(statement).first()
+        if dispute is None:
+            return None
+        dispute.work_state = WorkState.CLAIMED
+        dispute.work_claimed_by = worker_id
+        dispute.work_lease_until = now + lease
+        dispute.work_attempts += 1
+        return dispute.id, dispute.work_reason or WorkReason.RESPOND
+
+
+def complete(session: Session, dispute: Dispute, worker_id: str) -> bool:
+    """Mark the claimed work done. False if the claim was lost (lease expired, taken over)."""
+    if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
+        return False
+    dispute.work_state = WorkState.IDLE
+    dispute.work_claimed_by = None
+    dispute.work_lease_until = None
+    dispute.work_error = None
+    return True
+
+
+def retry_later(
+    session: Session, dispute: Dispute, worker_id: str, error: str, delay: timedelta
+) -> bool:
+    """Give the claimed work back to the queue after a transient failure."""
+    if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
+        return False
+    dispute.work_state = WorkState.QUEUED
+    dispute.work_claimed_by = None
+    dispute.work_lease_until = None
+    dispute.work_not_before = utcnow() + delay
+    dispute.work_error = error
+    return True
+
+
+def give_up(session: Session, dispute: Dispute, worker_id: str, error: str) -> bool:
+    """Stop retrying: the error stays on the dispute for a person to see."""
+    if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
+        return False
+    dispute.work_state = WorkState.IDLE
+    dispute.work_claimed_by = None
+    dispute.work_lease_until = None
+    dispute.work_error = error
+    return True

@@ -1,0 +1,68 @@
+"""One process's engine: settings, plugins, database and the providers built from them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+
+from engine.db.database import Database
+from engine.errors import NotConfigured
+from engine.ingest import AfterApply, DisputeBook
+from engine.plugins import Plugins
+from engine.provider import DisputeProvider
+from engine.settings import Settings
+
+
+class Runtime:
+    """Composes the engine for one process. Providers are built on first use and cached."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        plugins: Plugins | None = None,
+        *,
+        after_apply: Sequence[AfterApply] = (),
+    ) -> None:
+        self.settings = settings
+        self.plugins = plugins or Plugins.load()
+        self._after_apply = list(after_apply)
+        self._providers: dict[str, DisputeProvider] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def book(self) -> DisputeBook:
+        return DisputeBook(self.database, after_apply=self._after_apply)
+
+    def provider(self, provider_id: str) -> DisputeProvider:
+        """The provider ``provider_id``; :class:`NotConfigured` says what to set if it is off."""
+        with self._lock:
+            if provider_id in self._providers:
+                return self._providers[provider_id]
+            provider_class = self.plugins.providers.get(provider_id)
+            if provider_class is None:
+                known = ", ".join(sorted(self.plugins.providers)) or "none"
+                raise NotConfigured(f"no provider named {provider_id!r} (installed: {known})")
+            provider = provider_class.from_settings(self.settings)
+            self._providers[provider_id] = provider
+            return provider
+
+    def configured_providers(self) -> dict[str, DisputeProvider]:
+        """Every installed provider whose settings are complete, by id."""
+        active = {}
+        for provider_id in sorted(self.plugins.providers):
+            try:
+                active[provider_id] = self.provider(provider_id)
+            except NotConfigured:
+                continue
+        return active
+
+    def close(self) -> None:
+        for provider in self._providers.values():
+            provider.close()
+        if "database" in self.__dict__:
+            self.database.dispose()

@@ -1,0 +1,1 @@
+"""The application shell: the Litestar app (webhooks, dashboard, JSON API) and the CLI."""

@@ -1,0 +1,170 @@
+"""The ``disputes`` command. Every error a user can cause prints one line and exits non-zero:
+2 for settings and usage, 1 for a processor or runtime failure."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from engine.db.migrate import upgrade
+from engine.errors import DisputeEngineError, NotConfigured, SettingError
+from engine.plugins import PluginError
+from engine.runtime import Runtime
+from engine.settings import load_settings
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command: Command = args.command
+    try:
+        return command(args)
+    except (SettingError, NotConfigured, PluginError) as error:
+        print(f"disputes: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DisputeEngineError as error:
+        print(f"disputes: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="disputes", description="Fight payment disputes automatically."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="web app and in-process evidence worker; migrates the database",
+        description="Run the web app (webhooks, dashboard, API) and an in-process evidence "
+        "worker. Creates or migrates the database first.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.set_defaults(command=_serve)
+
+    sync = commands.add_parser(
+        "sync",
+        help="backfill every dispute from the processors' APIs",
+        description="Read every existing dispute of one or all configured providers, store "
+        "them, queue evidence for open ones not yet answered, and write the sync report.",
+    )
+    sync.add_argument("--provider", metavar="NAME", help="only this provider (default: all)")
+    sync.set_defaults(command=_sync)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the evidence worker alone (for scale-out)",
+        description="Claim queued evidence work from the database and process it until stopped.",
+    )
+    worker.set_defaults(command=_worker)
+
+    regen = commands.add_parser(
+        "regen",
+        help="regenerate (and, if still allowed, resubmit) a dispute's evidence",
+        description="Build a new evidence version for one dispute and submit it if the "
+        "processor still accepts evidence; otherwise say why not.",
+    )
+    regen.add_argument("provider", metavar="PROVIDER")
+    regen.add_argument("dispute_id", metavar="DISPUTE_ID")
+    regen.set_defaults(command=_regen)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
+    db_upgrade = db_commands.add_parser(
+        "upgrade", help="apply migrations", description="Apply Alembic migrations up to head."
+    )
+    db_upgrade.set_defaults(command=_db_upgrade)
+    return parser
+
+
+def _runtime() -> Runtime:
+    return Runtime(load_settings())
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    runtime = _runtime()
+    upgrade(runtime.database)
+    print(f"database at {runtime.database.url.render_as_string(hide_password=True)} is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    runtime = _runtime()
+    upgrade(runtime.database)
+    app = create_app(runtime)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from engine.sync import sync_provider
+
+    runtime = _runtime()
+    upgrade(runtime.database)
+    if args.provider:
+        targets = [args.provider]
+        runtime.provider(args.provider)  # a clear NotConfigured before any work
+    else:
+        targets = sorted(runtime.configured_providers())
+        if not targets:
+            raise NotConfigured(
+                "no provider is configured: set DISPUTES_STRIPE_API_KEY or the "
+                "DISPUTES_PAYSTAND_* settings"
+            )
+    failed = False
+    for provider_id in targets:
+        with Progress(
+            TextColumn(f"[bold]{provider_id}"),
+            BarColumn(),
+            TextColumn("{task.completed} disputes"),
+            TimeElapsedColumn(),
+            transient=False,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task(provider_id, total=None)
+            report = sync_provider(runtime, provider_id, progress=partial(_advance, bar, task))
+        print(
+            f"{provider_id}: {report.state}, seen {report.seen}, new {report.new}, "
+            f"updated {report.updated}, queued {report.queued}, failed {report.failed}"
+            + (f" ({report.error})" if report.error else "")
+        )
+        failed = failed or report.state != "finished" or report.failed > 0
+    return EXIT_FAILURE if failed else 0
+
+
+def _advance(bar: Progress, task: TaskID, seen: int) -> None:
+    bar.update(task, completed=seen)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    raise NotConfigured("the evidence worker is not part of this build yet")
+
+
+def _regen(args: argparse.Namespace) -> int:
+    raise NotConfigured("evidence regeneration is not part of this build yet")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Webhook routes, one pair for every provider plugin: ``/webhooks/{provider}[/{token}]``.
+
+The request path stays lean: authenticate and translate (the provider), store and apply (the
+book), answer. Evidence work and notifications happen later in the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.exceptions import NotFoundException
+
+from engine.db.base import utcnow
+from engine.errors import NotConfigured, ProviderUnavailable
+from engine.provider import MAX_WEBHOOK_BYTES, Rejected, WebhookRequest
+from engine.runtime import Runtime
+
+log = logging.getLogger("disputes.webhooks")
+
+
+class WebhookController(Controller):
+    path = "/webhooks"
+    request_max_body_size = MAX_WEBHOOK_BYTES
+
+    @post("/{provider_id:str}", sync_to_thread=True, status_code=200, include_in_schema=False)
+    def receive(
+        self, provider_id: str, request: Request[Any, Any, Any], body: bytes, runtime: Runtime
+    ) -> Response[dict[str, Any]]:
+        return _receive(runtime, provider_id, {}, request, body)
+
+    @post(
+        "/{provider_id:str}/{token:str}",
+        sync_to_thread=True,
+        status_code=200,
+        include_in_schema=False,
+    )
+    def receive_with_token(
+        self,
+        provider_id: str,
+        token: str,
+        request: Request[Any, Any, Any],
+        body: bytes,
+        runtime: Runtime,
+    ) -> Response[dict[str, Any]]:
+        return _receive(runtime, provider_id, {"token": token}, request, body)
+
+
+def _receive(
+    runtime: Runtime,
+    provider_id: str,
+    path_params: dict[str, str],
+    request: Request[Any, Any, Any],
+    body: bytes,
+) -> Response[dict[str, Any]]:
+    if provider_id not in runtime.plugins.providers:
+        raise NotFoundException()
+    try:
+        provider = runtime.provider(provider_id)
+    except NotConfigured as error:
+        log.error("webhook for %s refused: %s", provider_id, error)
+        return Response({"error": f"{provider_id} is not configured"}, status_code=503)
+    delivery = WebhookRequest(
+        body=body,
+        headers={key.lower(): value for key, value in request.headers.items()},
+        path_params=path_params,
+        received_at=utcnow(),
+    )
+    try:
+        verdict = provider.handle_webhook(delivery)
+    except ProviderUnavailable as error:
+        log.warning("webhook for %s deferred, processor unavailable: %s", provider_id, error)
+        return Response({"error": "processor unavailable, retry later"}, status_code=503)
+    if isinstance(verdict, Rejected):
+        log.warning("webhook for %s rejected: %s", provider_id, verdict.reason)
+        if verdict.status_code == 404:
+            raise NotFoundException()
+        if verdict.store:
+            runtime.book.record_delivery(provider_id, verdict, body)
+        return Response({"error": verdict.reason}, status_code=verdict.status_code)
+    outcome = runtime.book.record_delivery(provider_id, verdict, body)
+    return Response({"received": True, "outcome": outcome.outcome}, status_code=200)
