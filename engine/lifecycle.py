@@ -11,6 +11,8 @@ or receiving events in any order cannot change the outcome. The rules (DESIGN §
 * A snapshot without a stage (Stripe's ``won``/``lost``) closes the stage the dispute was in at
   that moment.
 * ``lost`` is reported as ``accepted`` when the engine itself accepted the dispute in that stage.
+* ``open`` (the provider does not say whether we must act) reads ``under_review`` once the engine
+  has handed evidence for that stage over.
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ def fold(events: Iterable[DisputeEvent]) -> DisputeState | None:
     described = [event for event in unique if event.snapshot is not None]
     if not described:
         return None
-    placed = _place_stages(described)
+    explicit = _explicit_stages(described)
+    placed = _place_stages(described, explicit)
     winner = max(placed, key=_status_order)
     snapshot = winner.snapshot
     status = _accepted_if_engine_accepted(winner, placed)
+    if status is Status.OPEN and any(
+        event.evidence_sent and _stage_at(event.occurred_at, explicit) is winner.stage
+        for event in unique
+    ):
+        status = Status.UNDER_REVIEW
     created = [p.snapshot.created_at for p in placed if p.snapshot.created_at is not None]
     counts = [
         p.snapshot.submission_count for p in placed if p.snapshot.submission_count is not None
@@ -95,11 +103,12 @@ def winning_event_id(events: Iterable[DisputeEvent]) -> str | None:
     described = [event for event in dedupe(events) if event.snapshot is not None]
     if not described:
         return None
-    return max(_place_stages(described), key=_status_order).event.event_id
+    placed = _place_stages(described, _explicit_stages(described))
+    return max(placed, key=_status_order).event.event_id
 
 
-def _place_stages(described: list[DisputeEvent]) -> list[_Placed]:
-    explicit = sorted(
+def _explicit_stages(described: list[DisputeEvent]) -> list[tuple[datetime, int, Stage]]:
+    return sorted(
         (
             (event.occurred_at, event.snapshot.stage.rank, event.snapshot.stage)
             for event in described
@@ -107,6 +116,11 @@ def _place_stages(described: list[DisputeEvent]) -> list[_Placed]:
         ),
         key=lambda item: (item[0], item[1]),
     )
+
+
+def _place_stages(
+    described: list[DisputeEvent], explicit: list[tuple[datetime, int, Stage]]
+) -> list[_Placed]:
     placed = []
     for event in described:
         assert event.snapshot is not None

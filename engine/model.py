@@ -140,6 +140,9 @@ class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
     funds: Funds | None = None
     account: str | None = None
     raw_dispute: dict[str, object] | None = None
+    evidence_sent: bool = False
+    """The engine's own event: evidence for the current stage reached the processor (by hand,
+    for processors without an evidence API). An ``open`` status then reads ``under_review``."""
 
 
 class DisputeState(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,6 +9,7 @@ from functools import cached_property
 from engine.db.database import Database
 from engine.errors import NotConfigured
 from engine.ingest import AfterApply, DisputeBook
+from engine.notify import Notifier
 from engine.plugins import Plugins
 from engine.provider import DisputeProvider
 from engine.settings import Settings
@@ -60,6 +61,16 @@ class Runtime:
             except NotConfigured:
                 continue
         return active
+
+    @cached_property
+    def notifiers(self) -> dict[str, Notifier]:
+        """Every installed notifier whose settings enable it, by name."""
+        built = {}
+        for name, notifier_class in sorted(self.plugins.notifiers.items()):
+            notifier = notifier_class.from_settings(self.settings)
+            if notifier is not None:
+                built[name] = notifier
+        return built
 
     def close(self) -> None:
         for provider in self._providers.values():
