@@ -1,0 +1,1 @@
+"""The Stripe provider plugin: webhooks, evidence submission, sync and provider facts."""

@@ -1,0 +1,114 @@
+"""``stripe_facts``: what Stripe itself knows about the customer, for the evidence packet.
+
+Customer name, email and billing address come from the disputed charge's billing details, the
+purchase IP from its Radar review, and ``total_amount_paid`` from the customer's charges in
+Stripe (succeeded charges minus refunds) — not the merchant's local figure, which may be stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any, ClassVar
+
+from engine.errors import NotConfigured
+from engine.evidence import EvidenceText, TextField
+from engine.money import format_amount
+from engine.settings import Settings
+from engine.sources import Contribution, EvidenceContext, EvidenceSource
+from providers.stripe.consts import PROVIDER_ID
+from providers.stripe.mapping import minor_to_money
+from providers.stripe.provider import api_from_settings
+from providers.stripe.stripe_api import StripeApi
+
+log = logging.getLogger("disputes.stripe.facts")
+
+
+class StripeFacts(EvidenceSource):
+    name: ClassVar[str] = "stripe_facts"
+
+    def __init__(self, api: StripeApi) -> None:
+        self.api = api
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StripeFacts | None:
+        try:
+            return cls(api_from_settings(settings))
+        except NotConfigured:
+            return None
+
+    def contribute(self, context: EvidenceContext) -> Contribution:
+        dispute = context.dispute
+        if dispute.provider != PROVIDER_ID or not dispute.payment_id:
+            return Contribution()
+        charge = self.api.retrieve_charge(dispute.payment_id, dispute.account)
+        facts: dict[str, str] = {}
+        texts: list[EvidenceText] = []
+        billing = charge.get("billing_details") or {}
+        name = billing.get("name") or dispute.customer_name
+        email = billing.get("email") or charge.get("receipt_email") or dispute.customer_email
+        address = _address_text(billing.get("address"))
+        ip_address = self._purchase_ip(charge, dispute.account)
+        for field, value, fact in (
+            (TextField.CUSTOMER_NAME, name, "customer_name"),
+            (TextField.CUSTOMER_EMAIL_ADDRESS, email, "customer_email"),
+            (TextField.BILLING_ADDRESS, address, "billing_address"),
+            (TextField.CUSTOMER_PURCHASE_IP, ip_address, "customer_purchase_ip"),
+        ):
+            if value:
+                texts.append(EvidenceText(field, str(value)))
+                facts[fact] = str(value)
+        customer = charge.get("customer")
+        charges = (
+            list(self.api.iter_customer_charges(str(customer), dispute.account))
+            if customer
+            else [charge]
+        )
+        facts.update(_amount_paid(charges))
+        if customer:
+            facts["stripe_customer"] = str(customer)
+        return Contribution(texts=tuple(texts), facts=facts)
+
+    def _purchase_ip(self, charge: dict[str, Any], account: str | None) -> str | None:
+        review = charge.get("review")
+        if not review:
+            return None
+        review_id = review if isinstance(review, str) else review.get("id")
+        details = self.api.retrieve_review(str(review_id), account)
+        ip_address = details.get("ip_address")
+        return str(ip_address) if ip_address else None
+
+
+def _amount_paid(charges: list[dict[str, Any]]) -> dict[str, str]:
+    """``total_amount_paid`` per currency: succeeded charges minus what was refunded."""
+    totals: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    for charge in charges:
+        if charge.get("status") != "succeeded":
+            continue
+        currency = str(charge["currency"])
+        totals[currency] += int(charge["amount"]) - int(charge.get("amount_refunded") or 0)
+        counts[currency] += 1
+    if not totals:
+        return {}
+    rendered = []
+    for currency in sorted(totals):
+        money = minor_to_money(totals[currency], currency)
+        rendered.append(f"{format_amount(money.amount)} {money.currency}")
+    facts = {"total_amount_paid": ", ".join(rendered)}
+    facts["successful_payments"] = str(sum(counts.values()))
+    return facts
+
+
+def _address_text(address: Any) -> str | None:
+    if not isinstance(address, dict):
+        return None
+    parts = [
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(p for p in (address.get("postal_code"), address.get("city")) if p),
+        address.get("state"),
+        address.get("country"),
+    ]
+    text = ", ".join(str(p) for p in parts if p)
+    return text or None

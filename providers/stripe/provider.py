@@ -1,0 +1,234 @@
+"""``StripeProvider``: the engine's view of Stripe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
+from engine.evidence import EvidenceRules, validate_packet
+from engine.model import DisputeEvent, DisputeState, Stage
+from engine.provider import (
+    Capabilities,
+    DisputeProvider,
+    Rejected,
+    SubmissionReceipt,
+    SubmissionRequest,
+    WebhookRequest,
+    WebhookVerdict,
+)
+from engine.settings import Settings, parse_int
+from providers.stripe import webhook
+from providers.stripe.consts import (
+    EVIDENCE_RULES,
+    FILE_PURPOSE,
+    PAGE_SIZE,
+    PROVIDER_ID,
+    RESPONDABLE_STATUSES,
+)
+from providers.stripe.mapping import MappingError, event_from_api
+from providers.stripe.stripe_api import StripeApi
+
+log = logging.getLogger("disputes.stripe")
+
+DEFAULT_TIMEOUT_SECONDS = 30
+DEFAULT_MAX_RETRIES = 3
+
+
+class StripeProvider(DisputeProvider):
+    id: ClassVar[str] = PROVIDER_ID
+    display_name: ClassVar[str] = "Stripe"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        verifies_signatures=True,
+        supports_evidence_api=True,
+        supports_accept=True,
+        provides_deadline=True,
+        supports_sync=True,
+    )
+
+    def __init__(self, api: StripeApi, webhook_secrets: tuple[str, ...]) -> None:
+        self.api = api
+        self.webhook_secrets = webhook_secrets
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StripeProvider:
+        return cls(api_from_settings(settings), webhook_secrets_from_settings(settings))
+
+    # -- webhooks --------------------------------------------------------------------------
+
+    def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
+        if not self.webhook_secrets:
+            # 503, not 400: Stripe keeps retrying for three days, so nothing is lost while the
+            # operator sets the secret.
+            return Rejected(
+                status_code=503,
+                reason="DISPUTES_STRIPE_WEBHOOK_SECRET is not set: cannot verify Stripe webhooks",
+            )
+        return webhook.handle(request, self.webhook_secrets)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def iter_disputes(self) -> Iterator[DisputeEvent]:
+        """Every dispute of the platform account, newest first, 100 per page.
+
+        Disputes of connected accounts reach the engine through Connect webhooks (which name
+        the account); listing every connected account's disputes is not part of a sync.
+        """
+        starting_after: str | None = None
+        while True:
+            page, has_more = self.api.list_disputes(limit=PAGE_SIZE, starting_after=starting_after)
+            fetched_at = datetime.now(tz=UTC)
+            for raw in page:
+                try:
+                    yield event_from_api(raw, None, fetched_at)
+                except MappingError as error:
+                    raise ProviderError(
+                        f"Stripe dispute {raw.get('id')!r} cannot be read: {error}"
+                    ) from error
+            if not has_more or not page:
+                return
+            starting_after = str(page[-1]["id"])
+
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+        raw = self.api.retrieve_dispute(dispute_id, account)
+        try:
+            return event_from_api(raw, account, datetime.now(tz=UTC))
+        except MappingError as error:
+            raise ProviderError(f"Stripe dispute {dispute_id!r} cannot be read: {error}") from error
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    @property
+    def evidence_rules(self) -> EvidenceRules:
+        return EVIDENCE_RULES
+
+    def submission_blocker(self, dispute: DisputeState) -> str | None:
+        if dispute.submission_count:
+            return (
+                f"Stripe already has {dispute.submission_count} submission(s) for this dispute "
+                "and accepts only one"
+            )
+        if dispute.stage is Stage.APPEAL:
+            return "an appeal takes Stripe's appeal evidence, which is filed by hand"
+        if dispute.provider_status not in RESPONDABLE_STATUSES:
+            return f"Stripe does not take evidence for a dispute that is {dispute.provider_status}"
+        return _deadline_blocker(dispute)
+
+    def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
+        """Validate, upload the files, then submit — every write under a key derived from
+        ``request.idempotency_key``, so a retry after a crash replays instead of repeating."""
+        packet = request.packet
+        sizes = {}
+        for document in packet.files:
+            try:
+                sizes[document.path] = Path(document.path).stat().st_size
+            except OSError as error:
+                raise ProviderRejected(
+                    f"{document.field}: evidence file {document.name} cannot be read: "
+                    f"{error.strerror}"
+                ) from error
+        violations = validate_packet(packet, EVIDENCE_RULES, sizes)
+        if violations:
+            raise ProviderRejected(
+                "evidence breaks Stripe's rules: " + "; ".join(str(v) for v in violations),
+                code="evidence_invalid",
+            )
+        blocker = _deadline_blocker(request.dispute)
+        if blocker is not None:
+            raise ProviderRejected(blocker, code="dispute_past_due")
+        dispute = request.dispute
+        key = request.idempotency_key
+        uploaded: dict[str, str] = {}
+        for document in packet.files:
+            uploaded[document.field.value] = self.api.upload_evidence_file(
+                document.path,
+                purpose=FILE_PURPOSE,
+                account=dispute.account,
+                idempotency_key=f"{key}:file:{document.field.value}",
+            )
+        evidence = {item.field.value: item.text for item in packet.texts}
+        evidence.update(uploaded)
+        answer = self.api.update_dispute(
+            dispute.dispute_id,
+            evidence=evidence,
+            submit=request.submit,
+            account=dispute.account,
+            idempotency_key=f"{key}:{'submit' if request.submit else 'stage'}",
+        )
+        details = answer.get("evidence_details") or {}
+        return SubmissionReceipt(
+            submitted=request.submit,
+            response={
+                "id": answer.get("id"),
+                "status": answer.get("status"),
+                "submission_count": details.get("submission_count"),
+                "files": dict(uploaded),
+            },
+            uploaded_files=uploaded,
+        )
+
+    def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
+        self.api.close_dispute(
+            dispute.dispute_id, account=dispute.account, idempotency_key=f"{idempotency_key}:close"
+        )
+
+
+def _deadline_blocker(dispute: DisputeState) -> str | None:
+    if dispute.respond_by is None:
+        return "Stripe allows no response to this dispute (no due date)"
+    if dispute.respond_by <= datetime.now(tz=UTC):
+        return f"the deadline passed at {dispute.respond_by.isoformat()}"
+    return None
+
+
+def api_from_settings(settings: Settings) -> StripeApi:
+    api_key = settings.get("STRIPE_API_KEY")
+    if api_key is None:
+        raise NotConfigured("Stripe is not configured: set DISPUTES_STRIPE_API_KEY")
+    if not api_key.startswith(("sk_", "rk_")):
+        raise SettingError(
+            "DISPUTES_STRIPE_API_KEY", "must be a secret (sk_…) or restricted (rk_…) key"
+        )
+    api_base = settings.get("STRIPE_API_BASE")
+    if api_base is not None:
+        parts = urlsplit(api_base)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise SettingError(
+                "DISPUTES_STRIPE_API_BASE", f"must be an http(s) URL, not {api_base!r}"
+            )
+        api_base = api_base.rstrip("/")
+    return StripeApi(
+        api_key,
+        api_base=api_base,
+        max_network_retries=parse_int(
+            settings.get("STRIPE_MAX_NETWORK_RETRIES"),
+            "DISPUTES_STRIPE_MAX_NETWORK_RETRIES",
+            default=DEFAULT_MAX_RETRIES,
+        ),
+        timeout_seconds=parse_int(
+            settings.get("STRIPE_TIMEOUT_SECONDS"),
+            "DISPUTES_STRIPE_TIMEOUT_SECONDS",
+            default=DEFAULT_TIMEOUT_SECONDS,
+            minimum=1,
+        ),
+    )
+
+
+def webhook_secrets_from_settings(settings: Settings) -> tuple[str, ...]:
+    value = settings.get("STRIPE_WEBHOOK_SECRET")
+    if value is None:
+        return ()
+    secrets = webhook.parse_secrets(value)
+    for secret in secrets:
+        if not secret.startswith("whsec_"):
+            raise SettingError(
+                "DISPUTES_STRIPE_WEBHOOK_SECRET",
+                "each secret (comma-separated) must be an endpoint secret starting with whsec_",
+            )
+    if not secrets:
+        raise SettingError("DISPUTES_STRIPE_WEBHOOK_SECRET", "holds no secret")
+    return secrets

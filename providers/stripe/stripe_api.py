@@ -1,0 +1,173 @@
+"""The only module that imports ``stripe``: a narrow client for what the engine needs.
+
+Everything leaves this module as plain dictionaries and engine errors, so the rest of the
+package neither sees stripe-python's objects nor its exceptions. Retries are the SDK's own
+(``max_network_retries``: connection errors, 409, 5xx, and whatever ``Stripe-Should-Retry``
+allows, with exponential backoff); what still fails is reported as
+:class:`ProviderUnavailable` (worth retrying later) or :class:`ProviderRejected` (not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import stripe
+from stripe.params import DisputeUpdateParamsEvidence
+
+from engine.errors import DisputeUnknown, ProviderError, ProviderRejected, ProviderUnavailable
+
+STRIPE_EVIDENCE_FIELDS = frozenset(DisputeUpdateParamsEvidence.__annotations__)
+"""Evidence keys stripe-python knows, read from its own typed params."""
+
+T = TypeVar("T")
+
+
+class StripeApi:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str | None = None,
+        max_network_retries: int = 3,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        base_addresses: dict[str, str] = {}
+        if api_base is not None:
+            # Files go to the files host, not the API host: point both at the override.
+            base_addresses = {"api": api_base, "files": api_base}
+        self._client = stripe.StripeClient(
+            api_key,
+            max_network_retries=max_network_retries,
+            base_addresses=base_addresses,  # type: ignore[arg-type]
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        )
+
+    # -- disputes --------------------------------------------------------------------------
+
+    def list_disputes(
+        self, *, limit: int, starting_after: str | None = None, account: str | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        params: Any = {"limit": limit}
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        page = _call(
+            lambda: self._client.v1.disputes.list(params=params, options=_options(account))
+        )
+        return [item.to_dict() for item in page.data], bool(page.has_more)
+
+    def retrieve_dispute(self, dispute_id: str, account: str | None) -> dict[str, Any]:
+        return _call(
+            lambda: self._client.v1.disputes.retrieve(dispute_id, options=_options(account))
+        ).to_dict()
+
+    def update_dispute(
+        self,
+        dispute_id: str,
+        *,
+        evidence: dict[str, str],
+        submit: bool,
+        account: str | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        params: Any = {"evidence": evidence, "submit": submit}
+        return _call(
+            lambda: self._client.v1.disputes.update(
+                dispute_id, params=params, options=_options(account, idempotency_key)
+            )
+        ).to_dict()
+
+    def close_dispute(
+        self, dispute_id: str, *, account: str | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        return _call(
+            lambda: self._client.v1.disputes.close(
+                dispute_id, options=_options(account, idempotency_key)
+            )
+        ).to_dict()
+
+    # -- files -----------------------------------------------------------------------------
+
+    def upload_evidence_file(
+        self, path: str, *, purpose: str, account: str | None, idempotency_key: str
+    ) -> str:
+        def upload() -> Any:
+            with Path(path).open("rb") as handle:
+                return self._client.v1.files.create(
+                    params={"purpose": purpose, "file": handle},
+                    options=_options(account, idempotency_key),
+                )
+
+        uploaded = _call(upload)
+        return str(uploaded.id)
+
+    # -- charges (provider facts) ----------------------------------------------------------
+
+    def retrieve_charge(self, charge_id: str, account: str | None) -> dict[str, Any]:
+        return _call(
+            lambda: self._client.v1.charges.retrieve(charge_id, options=_options(account))
+        ).to_dict()
+
+    def retrieve_review(self, review_id: str, account: str | None) -> dict[str, Any]:
+        return _call(
+            lambda: self._client.v1.reviews.retrieve(review_id, options=_options(account))
+        ).to_dict()
+
+    def iter_customer_charges(
+        self, customer: str, account: str | None, *, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        starting_after: str | None = None
+        while True:
+            params: dict[str, Any] = {"customer": customer, "limit": page_size}
+            if starting_after is not None:
+                params["starting_after"] = starting_after
+            page = _call(
+                lambda params=params: self._client.v1.charges.list(  # type: ignore[misc]
+                    params=params, options=_options(account)
+                )
+            )
+            for item in page.data:
+                yield item.to_dict()
+            if not page.has_more or not page.data:
+                return
+            starting_after = page.data[-1].id
+
+
+def _options(account: str | None, idempotency_key: str | None = None) -> Any:
+    options: dict[str, str] = {}
+    if account:
+        options["stripe_account"] = account
+    if idempotency_key is not None:
+        options["idempotency_key"] = idempotency_key
+    return options
+
+
+def _call(call: Callable[[], T]) -> T:
+    """Run one SDK call (retries included) and translate what still fails."""
+    try:
+        return call()
+    except (stripe.RateLimitError, stripe.APIConnectionError) as error:
+        raise ProviderUnavailable(f"Stripe is unavailable: {_message(error)}") from error
+    except stripe.APIError as error:
+        raise ProviderUnavailable(f"Stripe failed: {_message(error)}") from error
+    except stripe.IdempotencyError as error:
+        if error.http_status == 409:  # the same request is still running at Stripe
+            raise ProviderUnavailable(f"Stripe is busy: {_message(error)}") from error
+        raise ProviderRejected(_message(error), code="idempotency_error") from error
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404 and error.code == "resource_missing":
+            raise DisputeUnknown(_message(error)) from error
+        raise ProviderRejected(_message(error), code=error.code) from error
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        raise ProviderRejected(
+            f"Stripe refused the API key (DISPUTES_STRIPE_API_KEY): {_message(error)}"
+        ) from error
+    except stripe.StripeError as error:
+        if error.http_status is not None and error.http_status >= 500:
+            raise ProviderUnavailable(f"Stripe failed: {_message(error)}") from error
+        raise ProviderError(f"Stripe error: {_message(error)}") from error
+
+
+def _message(error: stripe.StripeError) -> str:
+    return str(error.user_message or error._message or error)
