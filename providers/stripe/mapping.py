@@ -93,7 +93,8 @@ def snapshot_of(raw: dict[str, Any]) -> DisputeSnapshot:
         provider_reason=dispute.reason,
         money=money,
         funds=funds_of(dispute, stage),
-        network_reason_code=dispute.network_reason_code or (card.network_reason_code if card else None),
+        network_reason_code=dispute.network_reason_code
+        or (card.network_reason_code if card else None),
         respond_by=respond_by_of(dispute),
         payment_id=dispute.charge or dispute.payment_intent,
         customer_email=evidence.customer_email_address if evidence else None,
