@@ -104,7 +104,7 @@ def test_never_when_due_by_is_zero_or_past(
     deadline = int(time.time()) - 60 if due_by == "past" else 0
     dispute = stripe_emulator.state.add_dispute(due_by=deadline)
     pk = stored(stripe_runtime, dispute)
-    with pytest.raises(SubmissionRefused, match="deadline|no response"):
+    with pytest.raises(SubmissionRefused, match=r"deadline|no response"):
         submit_version(stripe_runtime, pk, 1, packet)
     assert not [r for r in stripe_emulator.requests if r.method == "POST"]
 
