@@ -352,6 +352,7 @@ def _handler_class(emulator: StripeEmulator) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "stripe-emulator/1"
+        disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # the request log on the emulator is the record; keep test output clean

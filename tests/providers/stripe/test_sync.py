@@ -79,9 +79,9 @@ def test_sync_of_1000_disputes_with_injected_faults_answers_each_open_one_once(
     assert (third.new, third.updated, third.queued) == (0, 0, 0)
     with stripe_runtime.database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Dispute)) == 1000
-        assert session.scalar(select(func.count()).select_from(Submission)) == made[
-            "needs_response"
-        ]
+        assert (
+            session.scalar(select(func.count()).select_from(Submission)) == made["needs_response"]
+        )
         events = session.scalar(select(func.count()).select_from(DisputeEventRow))
         assert events == 1000 + made["needs_response"]
         assert session.scalar(select(func.count()).select_from(SyncRun)) == 3
