@@ -119,3 +119,28 @@ def drain_queue(
         with runtime.database.transaction() as session:
             complete(session, session.get_one(Dispute, pk), worker_id)
     return outcomes
+
+
+@pytest.fixture
+def live_app(stripe_runtime: Runtime) -> Iterator[str]:
+    """The engine's app served by uvicorn on a free loopback port (for the emulator's
+    webhooks, which arrive over real HTTP)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(stripe_runtime), host="127.0.0.1", port=0, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="engine-app", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,104 @@
+"""``stripe_facts``: what Stripe knows about the customer, read over the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from emulators.stripe import StripeEmulator
+from engine.evidence import TextField
+from engine.lifecycle import fold
+from engine.model import DisputeState
+from engine.runtime import Runtime
+from engine.sources import Contribution, EvidenceContext
+from providers.stripe.facts import StripeFacts
+
+
+def contribution(runtime: Runtime, state: DisputeState, tmp_path: Path) -> Contribution:
+    source = StripeFacts.from_settings(runtime.settings)
+    assert source is not None
+    return source.contribute(
+        EvidenceContext(dispute=state, provider_facts={}, work_dir=str(tmp_path))
+    )
+
+
+def state_of(runtime: Runtime, dispute_id: str) -> DisputeState:
+    state = fold([runtime.provider("stripe").fetch_dispute(dispute_id, None)])
+    assert state is not None
+    return state
+
+
+def test_customer_details_and_total_paid_come_from_stripe(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    # Given a customer with two paid charges (one partly refunded) and one failed charge
+    books = stripe_emulator.state
+    address = {
+        "line1": "12 Analytical Row",
+        "line2": None,
+        "city": "London",
+        "postal_code": "N1 9GU",
+        "state": None,
+        "country": "GB",
+    }
+    disputed = books.add_charge(
+        customer="cus_Ada",
+        amount=4900,
+        billing_details={"name": "Ada Lovelace", "email": "ada@example.com", "address": address},
+        ip_address="203.0.113.7",
+    )
+    books.add_charge(customer="cus_Ada", amount=2500, amount_refunded=1000)
+    books.add_charge(customer="cus_Ada", amount=9900, status="failed")
+    books.add_charge(customer="cus_Someone_Else", amount=100000)
+    dispute = books.add_dispute(charge=str(disputed["id"]), emit=False)
+    # When the facts source runs for the dispute
+    result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
+    # Then Stripe's own figures are used: 49.00 + 25.00 - 10.00
+    assert result.facts["total_amount_paid"] == "64.00 USD"
+    assert result.facts["successful_payments"] == "2"
+    texts = {item.field: item.text for item in result.texts}
+    assert texts == {
+        TextField.CUSTOMER_NAME: "Ada Lovelace",
+        TextField.CUSTOMER_EMAIL_ADDRESS: "ada@example.com",
+        TextField.BILLING_ADDRESS: "12 Analytical Row, N1 9GU London, GB",
+        TextField.CUSTOMER_PURCHASE_IP: "203.0.113.7",
+    }
+
+
+def test_many_charges_are_paged_and_zero_decimal_currencies_kept_whole(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    books = stripe_emulator.state
+    charges = [
+        books.add_charge(customer="cus_Yen", amount=1000, currency="jpy") for _ in range(130)
+    ]
+    dispute = books.add_dispute(charge=str(charges[0]["id"]), currency="jpy", emit=False)
+    result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
+    assert result.facts["total_amount_paid"] == "130000 JPY"
+    assert len(stripe_emulator.requests_for("GET", "/v1/charges")) == 2
+
+
+def test_a_guest_charge_counts_alone(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    dispute = stripe_emulator.state.add_dispute(emit=False)
+    result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
+    assert result.facts["total_amount_paid"] == "49.00 USD"
+    assert result.texts == ()
+
+
+def test_other_providers_disputes_get_nothing(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    dispute = stripe_emulator.state.add_dispute(emit=False)
+    state = msgspec.structs.replace(
+        state_of(stripe_runtime, str(dispute["id"])), provider="paystand"
+    )
+    before = len(stripe_emulator.requests)
+    assert contribution(stripe_runtime, state, tmp_path) == Contribution()
+    assert len(stripe_emulator.requests) == before
+
+
+def test_the_source_is_off_without_an_api_key(make_settings: object) -> None:
+    assert StripeFacts.from_settings(make_settings()) is None  # type: ignore[operator]
