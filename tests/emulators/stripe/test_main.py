@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import stripe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,6 +38,15 @@ def test_the_module_runs_a_seeded_emulator_until_terminated() -> None:
         )
         disputes = client.v1.disputes.list()
         assert [d.status for d in disputes.data] == ["needs_response"] * 3
+        # the demo adds more through the control route
+        made = httpx.post(
+            f"http://127.0.0.1:{port}/_emulator/disputes",
+            json={"status": "warning_needs_response", "amount": 1500, "currency": "eur"},
+        )
+        assert made.status_code == 200
+        assert client.v1.disputes.retrieve(made.json()["id"]).amount == 1500
+        refused = httpx.post(f"http://127.0.0.1:{port}/_emulator/disputes", content=b"[1]")
+        assert refused.status_code == 400
     finally:
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
