@@ -1,7 +1,9 @@
-"""Fault injection: answer some requests with 500 or 429, or hold them past the client timeout.
+"""Fault injection: answer some requests with 500 or 429, hold them past the client timeout, or
+drop the answer to a request that was carried out.
 
-Faults strike *before* the request is processed, like a load balancer or a lock timeout in
-front of Stripe, so a retried request is the first one Stripe really sees.
+``500``, ``429`` and ``hang`` strike *before* the request is processed, like a load balancer or
+a lock timeout in front of Stripe, so a retried request is the first one Stripe really sees.
+``drop`` strikes after: only idempotency keys keep a retry from acting twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FaultRule:
-    """Make matching requests fail: ``action`` is ``hang``, ``500`` or ``429``."""
+    """Make matching requests fail: ``action`` is ``hang``, ``500``, ``429`` or ``drop``
+    (the request is processed, then the connection closes before the answer: the client
+    cannot know whether Stripe acted)."""
 
     method: str
     path: re.Pattern[str]
@@ -43,7 +47,7 @@ class Faults:
     def add_rule(
         self, method: str, path: str, action: str, *, times: int | None = None
     ) -> FaultRule:
-        if action not in {"hang", "500", "429"}:
+        if action not in {"hang", "500", "429", "drop"}:
             raise ValueError(f"unknown fault action {action!r}")
         rule = FaultRule(method.upper(), re.compile(path), action, times)
         with self._lock:

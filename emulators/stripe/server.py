@@ -151,6 +151,24 @@ class StripeEmulator:
         key: str | None,
     ) -> tuple[int, dict[str, str], bytes | None, str | None, bool]:
         fault = self.faults.pick(method, path)
+        if fault == "drop":
+            status, _, _, _, replayed = self._answer(
+                method, path, query, headers, body, account_header, key, None
+            )
+            return status, {}, None, fault, replayed
+        return self._answer(method, path, query, headers, body, account_header, key, fault)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        account_header: str | None,
+        key: str | None,
+        fault: str | None,
+    ) -> tuple[int, dict[str, str], bytes | None, str | None, bool]:
         if fault == "hang":
             self.faults.release.wait(self.faults.hang_seconds)
             return 0, {}, None, fault, False

@@ -137,9 +137,9 @@ class StripeProvider(DisputeProvider):
                 "evidence breaks Stripe's rules: " + "; ".join(str(v) for v in violations),
                 code="evidence_invalid",
             )
-        blocker = _deadline_blocker(request.dispute)
-        if blocker is not None:
-            raise ProviderRejected(blocker, code="dispute_past_due")
+        # The deadline is not re-checked here: the engine asked submission_blocker before a new
+        # submission, and a resumed one may already have reached Stripe before the deadline —
+        # only Stripe can say (it replays the earlier answer, or refuses with its own 400).
         dispute = request.dispute
         key = request.idempotency_key
         uploaded: dict[str, str] = {}

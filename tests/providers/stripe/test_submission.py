@@ -262,3 +262,23 @@ def test_accepting_a_dispute_closes_it_at_stripe(
     assert stripe_emulator.state.dispute(str(dispute["id"]))["status"] == "lost"
     closes = stripe_emulator.requests_for("POST", r"/v1/disputes/dp_\w+/close")
     assert [r.replayed for r in closes] == [False, True]
+
+
+def test_an_answer_lost_after_stripe_acted_is_replayed_not_repeated(
+    stripe_runtime: Runtime,
+    stripe_emulator: StripeEmulator,
+    packet: EvidencePacket,
+    fast_retries: None,
+) -> None:
+    # Given Stripe carries out the upload and the submit but the answers never arrive
+    dispute = stripe_emulator.state.add_dispute()
+    pk = stored(stripe_runtime, dispute)
+    stripe_emulator.faults.add_rule("POST", r"/v1/files", "drop", times=1)
+    stripe_emulator.faults.add_rule("POST", UPDATE, "drop", times=1)
+    # When the engine submits (the SDK retries with the same keys)
+    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    # Then Stripe replayed its answers: one file, one submission
+    assert [r.replayed for r in stripe_emulator.requests_for("POST", UPDATE)] == [False, True]
+    assert [r.replayed for r in stripe_emulator.requests_for("POST", r"/v1/files")] == [False, True]
+    assert len(stripe_emulator.state.files_for()) == 1
+    assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
