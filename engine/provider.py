@@ -103,6 +103,14 @@ class SubmissionReceipt(msgspec.Struct, frozen=True, kw_only=True):
     """Neutral file field → the processor's file id."""
 
 
+class UnreadableDispute(msgspec.Struct, frozen=True, kw_only=True):
+    """Yielded by :meth:`DisputeProvider.iter_disputes` for a dispute the provider listed but
+    cannot translate: the sync records ``error`` against ``dispute_id`` and goes on."""
+
+    dispute_id: str
+    error: str
+
+
 class DisputeProvider(abc.ABC):
     """One payment processor. Subclass it, set ``id`` and ``capabilities``, and register the
     class from ``register_providers``.
@@ -135,12 +143,13 @@ class DisputeProvider(abc.ABC):
         """
 
     @abc.abstractmethod
-    def iter_disputes(self) -> Iterator[DisputeEvent]:
+    def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
         """Yield one event describing the current state of every dispute, for a backfill.
 
         Called by ``disputes sync``. Each event's id must be stable for an unchanged dispute
         (see :func:`snapshot_event_id`) so that a re-run changes nothing. Transient failures are
         retried inside; a page that still fails raises :class:`engine.errors.ProviderError`.
+        A single dispute that cannot be translated is yielded as :class:`UnreadableDispute`.
         """
 
     @abc.abstractmethod

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from engine.db.base import utcnow
 from engine.db.models import SyncRun
 from engine.errors import DisputeEngineError, NotConfigured
+from engine.provider import UnreadableDispute
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.sync")
@@ -78,19 +79,26 @@ def sync_provider(
     try:
         for event in provider.iter_disputes():
             counts["seen"] += 1
-            try:
-                outcome = runtime.book.apply_one(event, source="sync")
-            except Exception as error:
-                counts["failed"] += 1
-                log.exception("sync of %s %s failed", provider_id, event.dispute_id)
-                if len(errors) < MAX_RECORDED_ERRORS:
-                    errors.append({"dispute_id": event.dispute_id, "error": str(error)[:500]})
+            failure: str | None = None
+            if isinstance(event, UnreadableDispute):
+                failure = event.error
+                log.error("sync of %s %s failed: %s", provider_id, event.dispute_id, failure)
             else:
-                if outcome.new_dispute:
-                    counts["new"] += 1
-                elif outcome.changed:
-                    counts["updated"] += 1
-                counts["queued"] += outcome.queued
+                try:
+                    outcome = runtime.book.apply_one(event, source="sync")
+                except Exception as error:
+                    failure = str(error)
+                    log.exception("sync of %s %s failed", provider_id, event.dispute_id)
+                else:
+                    if outcome.new_dispute:
+                        counts["new"] += 1
+                    elif outcome.changed:
+                        counts["updated"] += 1
+                    counts["queued"] += outcome.queued
+            if failure is not None:
+                counts["failed"] += 1
+                if len(errors) < MAX_RECORDED_ERRORS:
+                    errors.append({"dispute_id": event.dispute_id, "error": failure[:500]})
             if counts["seen"] % 50 == 0:
                 _save(runtime, run_id, counts, errors, state="running")
             if progress is not None:

@@ -18,6 +18,7 @@ from engine.provider import (
     Rejected,
     SubmissionReceipt,
     SubmissionRequest,
+    UnreadableDispute,
     WebhookRequest,
     WebhookVerdict,
 )
@@ -72,7 +73,7 @@ class StripeProvider(DisputeProvider):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def iter_disputes(self) -> Iterator[DisputeEvent]:
+    def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
         """Every dispute of the platform account, newest first, 100 per page.
 
         Disputes of connected accounts reach the engine through Connect webhooks (which name
@@ -86,9 +87,10 @@ class StripeProvider(DisputeProvider):
                 try:
                     yield event_from_api(raw, None, fetched_at)
                 except MappingError as error:
-                    raise ProviderError(
-                        f"Stripe dispute {raw.get('id')!r} cannot be read: {error}"
-                    ) from error
+                    yield UnreadableDispute(
+                        dispute_id=str(raw.get("id")),
+                        error=f"Stripe dispute cannot be read: {error}",
+                    )
             if not has_more or not page:
                 return
             starting_after = str(page[-1]["id"])

@@ -115,3 +115,20 @@ def test_the_sync_command_runs_end_to_end(
     assert result.stderr.strip().splitlines() == [
         "disputes: DISPUTES_STRIPE_API_BASE: must be an http(s) URL, not 'ftp://nowhere'"
     ]
+
+
+def test_an_unreadable_dispute_is_recorded_and_the_sync_goes_on(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator
+) -> None:
+    # Given three disputes, one of which Stripe sends with an amount that is not an integer
+    made = [
+        stripe_emulator.state.add_dispute(created=1_700_000_000 + i, emit=False) for i in range(3)
+    ]
+    broken = str(made[1]["id"])
+    stripe_emulator.state.disputes[broken].object["amount"] = "49.00"
+    # When the engine syncs
+    report = sync_provider(stripe_runtime, "stripe")
+    # Then the other two are stored and the broken one is named in the report
+    assert (report.state, report.seen, report.new, report.failed) == ("finished", 3, 2, 1)
+    assert report.errors[0]["dispute_id"] == broken
+    assert "cannot be read" in report.errors[0]["error"]
