@@ -158,7 +158,10 @@ def _call(call: Callable[[], T]) -> T:
     except stripe.InvalidRequestError as error:
         if error.http_status == 404 and error.code == "resource_missing":
             raise DisputeUnknown(_message(error)) from error
-        raise ProviderRejected(_message(error), code=error.code) from error
+        detail = f" ({error.code})" if error.code else ""
+        raise ProviderRejected(
+            f"Stripe refused: {_message(error)}{detail}", code=error.code
+        ) from error
     except (stripe.AuthenticationError, stripe.PermissionError) as error:
         raise ProviderRejected(
             f"Stripe refused the API key (DISPUTES_STRIPE_API_KEY): {_message(error)}"

@@ -186,7 +186,9 @@ def test_a_stripe_400_is_recorded_with_stripes_message_and_not_retried(
     outcome = submit_version(stripe_runtime, pk, 1, packet)
     # Then Stripe's refusal is recorded word for word, and the update was sent once
     assert outcome.state == "rejected"
-    assert "deadline for responding to this dispute has passed" in outcome.message
+    assert outcome.message == (
+        "Stripe refused: The deadline for responding to this dispute has passed. (dispute_past_due)"
+    )
     [record] = submissions(stripe_runtime)
     assert record.state == "rejected"
     assert record.error == outcome.message
