@@ -1,0 +1,1 @@
+"""Payment processor plugins shipped with the engine."""
