@@ -63,7 +63,10 @@ class PaystandEmulator:
 
     def start(self) -> PaystandEmulator:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="paystand-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # quick shutdown between tests
+            name="paystand-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -61,7 +61,7 @@ class PaystandApi:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._base = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self._max_retries = max_retries
         self._backoff = backoff
@@ -112,7 +112,7 @@ class PaystandApi:
             try:
                 response = self._client.request(
                     method,
-                    self._base + path,
+                    self.base_url + path,
                     params=params,
                     headers={
                         "authorization": f"Bearer {token}",
@@ -177,7 +177,7 @@ class PaystandApi:
         while True:
             try:
                 response = self._client.post(
-                    self._base + "/oauth/token",
+                    self.base_url + "/oauth/token",
                     json={
                         "grant_type": "client_credentials",
                         "client_id": self._credentials.client_id,

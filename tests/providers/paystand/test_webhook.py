@@ -194,6 +194,7 @@ def test_each_status_vocabulary_end_to_end(
         assert row is not None
         seen.append(row.status)
     assert seen == expected
+    assert row is not None
     assert row.amount == "120.50"
     assert row.fees == [{"amount": "35.00", "currency": "USD"}]
     if "failed" in vocabulary:
