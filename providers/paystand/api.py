@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -79,7 +80,8 @@ class PaystandApi:
         """The dispute's current state; :class:`DisputeUnknown` when Paystand does not know it."""
         if not dispute_id or "/" in dispute_id or dispute_id in {".", ".."}:
             raise DisputeUnknown(f"{dispute_id!r} is not a Paystand dispute id")
-        body = self._call("GET", f"/disputes/{dispute_id}", what=f"dispute {dispute_id}")
+        path = "/disputes/" + quote(dispute_id, safe="")
+        body = self._call("GET", path, what=f"dispute {dispute_id}")
         if not isinstance(body, dict):
             raise ProviderUnavailable(f"Paystand answered dispute {dispute_id} with a non-object")
         return body

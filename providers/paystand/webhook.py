@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,8 @@ class EventEnvelope(msgspec.Struct, kw_only=True):
 
 
 _envelope_decoder = msgspec.json.Decoder(EventEnvelope)
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+"""Paystand ids are short lower-case alphanumerics; anything else never reaches a URL."""
 
 FetchDispute = Callable[[str], dict[str, Any]]
 
@@ -71,10 +74,12 @@ def handle(request: WebhookRequest, *, token: str, fetch: FetchDispute) -> Webho
             event_type=envelope.sourceType,
             reason=f"Paystand event about a {envelope.sourceType or 'unnamed'} resource",
         )
-    dispute_id = (envelope.sourceId or "").strip()
-    if not dispute_id:
+    dispute_id = envelope.sourceId or ""
+    if not _RESOURCE_ID.fullmatch(dispute_id):
         return Rejected(
-            status_code=400, reason="Paystand dispute event without sourceId", store=True
+            status_code=400,
+            reason=f"Paystand dispute event {envelope.id} without a valid sourceId",
+            store=True,
         )
     try:
         raw = fetch(dispute_id)

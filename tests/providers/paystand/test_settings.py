@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.errors import NotConfigured, SettingError
@@ -9,6 +11,7 @@ from engine.plugins import Plugins
 from engine.testing import MakeSettings
 from providers.paystand.consts import DEFAULT_API_BASE
 from providers.paystand.provider import PaystandProvider
+from web.cli import main
 
 
 def test_the_builtin_plugin_registers_paystand() -> None:
@@ -77,3 +80,20 @@ def test_the_production_api_is_the_default(
         assert provider.api.base_url == DEFAULT_API_BASE
     finally:
         provider.close()
+
+
+def test_serve_refuses_a_short_webhook_token_at_start_up(
+    paystand_settings: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISPUTES_DATA_DIR", str(tmp_path / "data"))
+    for name, value in paystand_settings.items():
+        monkeypatch.setenv(f"DISPUTES_{name.upper()}", value)
+    monkeypatch.setenv("DISPUTES_PAYSTAND_WEBHOOK_TOKEN", "paystand")
+    assert main(["serve", "--port", "9"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("disputes: DISPUTES_PAYSTAND_WEBHOOK_TOKEN: must be at least 32")
+    assert error.count("\n") == 1

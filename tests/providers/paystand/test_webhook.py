@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -227,3 +228,29 @@ def test_late_old_event_does_not_roll_back_a_final_outcome(
     row = dispute_row(live_app.runtime, dispute["id"])
     assert row is not None
     assert (row.status, row.funds) == ("won", "reinstated")
+
+
+@pytest.mark.parametrize("source_id", [None, "", "abc?f.limit=1", "../oauth/token", "a b"])
+def test_dispute_event_without_a_usable_source_id_is_refused(
+    live_app: LiveApp, sample_events: list[dict[str, Any]], source_id: str | None
+) -> None:
+    event = copy.deepcopy(sample_events[1])
+    event["sourceId"] = source_id
+    response = live_app.post_webhook(event)
+    assert response.status_code == 400
+    assert "valid sourceId" in response.json()["error"]
+    assert count_disputes(live_app.runtime) == 0
+
+
+def test_the_same_event_delivered_concurrently_is_stored_once(
+    live_app: LiveApp, emulator: PaystandEmulator
+) -> None:
+    dispute, _ = emulator.state.create_dispute()
+    event = emulator.state.transition(dispute["id"], "processing")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: emulator.deliver(event), range(12)))
+    assert answers == [200] * 12
+    assert event_ids(live_app.runtime, dispute["id"]) == [event["id"]]
+    outcomes = [d["outcome"] for d in deliveries(live_app.runtime)]
+    assert sorted(set(outcomes)) == ["applied", "duplicate"]
+    assert outcomes.count("applied") == 1
