@@ -131,7 +131,9 @@ class PaystandApi:
                 self._access_token(force=True, stale=token)
                 continue
             if response.status_code in _RETRYABLE:
-                attempt = self._retry_or_raise(attempt, what, f"HTTP {response.status_code}")
+                attempt = self._retry_or_raise(
+                    attempt, what, f"HTTP {response.status_code}", _retry_after(response)
+                )
                 continue
             return self._decode(response, what)
 
@@ -153,12 +155,16 @@ class PaystandApi:
         except ValueError:
             raise ProviderUnavailable(f"Paystand answered {what} with invalid JSON") from None
 
-    def _retry_or_raise(self, attempt: int, what: str, problem: str) -> int:
+    def _retry_or_raise(
+        self, attempt: int, what: str, problem: str, asked: float | None = None
+    ) -> int:
         if attempt >= self._max_retries:
             raise ProviderUnavailable(
                 f"Paystand did not answer {what} after {attempt + 1} attempts ({problem})"
             )
         delay = min(_MAX_BACKOFF, self._backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        if asked is not None:  # a rate limit's Retry-After, within reason
+            delay = max(delay, min(asked, _MAX_BACKOFF))
         log.info("Paystand %s for %s; retrying in %.2fs", problem, what, delay)
         self._sleep(delay)
         return attempt + 1
@@ -213,6 +219,14 @@ class PaystandApi:
         # with a token that expires in flight.
         margin = min(300.0, lifetime / 10)
         return _Token(token, requested_at + max(lifetime - margin, 0.0))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: the exponential backoff is close enough
 
 
 def _message(response: httpx.Response) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from engine.errors import DisputeUnknown, ProviderUnavailable
+from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.model import DisputeEvent
 from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.paystand.consts import DISPUTE_SOURCE_TYPE, EVENT_OBJECT
@@ -90,6 +90,10 @@ def handle(request: WebhookRequest, *, token: str, fetch: FetchDispute) -> Webho
             reason=f"event {envelope.id}: Paystand does not know dispute {dispute_id}",
             store=True,
         )
+    except ProviderRejected as error:
+        # Paystand refusing our read (permissions, a changed API) is ours to fix; the event
+        # must come back once it is, so it is not acknowledged.
+        raise ProviderUnavailable(str(error)) from None
     try:
         event: DisputeEvent = to_event(raw, event_id=envelope.id)
     except UnreadableDispute as error:

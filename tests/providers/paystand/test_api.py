@@ -7,7 +7,8 @@ import time
 import pytest
 
 from emulators.paystand import PaystandEmulator
-from engine.errors import DisputeUnknown, ProviderUnavailable
+from emulators.paystand.state import Fault
+from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from providers.paystand.api import Credentials, PaystandApi
 from tests.providers.paystand.conftest import CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID
 
@@ -89,16 +90,12 @@ def test_unknown_dispute(emulator: PaystandEmulator) -> None:
 
 def test_server_errors_are_retried_with_backoff(emulator: PaystandEmulator) -> None:
     dispute, _ = emulator.state.create_dispute()
-    from emulators.paystand.state import Fault
-
     emulator.state.faults.queued.extend([Fault("error", 500), Fault("error", 503)])
     assert client(emulator).get_dispute(dispute["id"])["id"] == dispute["id"]
     assert emulator.state.requests.count(("GET", f"/disputes/{dispute['id']}")) == 3
 
 
 def test_timeouts_are_retried_then_reported(emulator: PaystandEmulator) -> None:
-    from emulators.paystand.state import Fault
-
     dispute, _ = emulator.state.create_dispute()
     emulator.state.faults.queued.append(Fault("hang", seconds=2))
     api = PaystandApi(emulator.url, CREDENTIALS, timeout=0.3, backoff=0.01)
@@ -112,3 +109,16 @@ def test_api_down_entirely_is_unavailable() -> None:
     api = PaystandApi("http://127.0.0.1:9/v3", CREDENTIALS, timeout=0.3, backoff=0.01)
     with pytest.raises(ProviderUnavailable):
         api.get_dispute("abc")
+
+
+def test_rate_limits_are_retried(emulator: PaystandEmulator) -> None:
+    dispute, _ = emulator.state.create_dispute()
+    emulator.state.faults.queued.extend([Fault("error", 429), Fault("error", 502)])
+    assert client(emulator).get_dispute(dispute["id"])["id"] == dispute["id"]
+
+
+def test_a_refusal_is_not_retried(emulator: PaystandEmulator) -> None:
+    emulator.state.faults.queued.append(Fault("error", 403))
+    with pytest.raises(ProviderRejected, match="HTTP 403"):
+        client(emulator).list_disputes(offset=0, limit=10)
+    assert emulator.state.requests.count(("GET", "/disputes")) == 1

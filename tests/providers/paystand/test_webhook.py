@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from emulators.paystand import PaystandEmulator
+from emulators.paystand.state import Fault
 from engine.model import Status
 from tests.providers.paystand.conftest import LiveApp, SeedSamples
 from tests.providers.paystand.helpers import count_disputes, deliveries, dispute_row, event_ids
@@ -254,3 +255,15 @@ def test_the_same_event_delivered_concurrently_is_stored_once(
     outcomes = [d["outcome"] for d in deliveries(live_app.runtime)]
     assert sorted(set(outcomes)) == ["applied", "duplicate"]
     assert outcomes.count("applied") == 1
+
+
+def test_paystand_refusing_our_read_is_retried_later_not_acknowledged(
+    live_app: LiveApp,
+    emulator: PaystandEmulator,
+    sample_events: list[dict[str, Any]],
+    seed_samples: SeedSamples,
+) -> None:
+    seed_samples()
+    emulator.state.faults.queued.append(Fault("error", 403))
+    assert live_app.post_webhook(sample_events[1]).status_code == 503
+    assert live_app.post_webhook(sample_events[1]).status_code == 200
