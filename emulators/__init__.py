@@ -1,1 +1,1 @@
-"""Local, stateful emulators of the services the engine talks to, for tests and demos."""
+"""Local emulators of the processors and Telegram, real HTTP servers for tests and demos."""

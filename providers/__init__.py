@@ -1,1 +1,1 @@
-"""Payment processor plugins shipped with the engine."""
+"""Payment processor plugins: one package per processor."""
