@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from emulators.paystand.state import ApiError, Json, PaystandState
+from emulators.paystand.state import Json, PaystandState
+from emulators.paystand.wire import ApiError
 
 log = logging.getLogger("emulators.paystand")
 

@@ -4,15 +4,16 @@ faults a test asked for. Every method is thread-safe (the server answers on many
 from __future__ import annotations
 
 import copy
-import random
 import secrets
-import string
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from emulators.paystand.faults import Faults
+from emulators.paystand.query import date_filter, whole_number
+from emulators.paystand.wire import ApiError, iso, new_id, parse_iso
 
 Json = dict[str, Any]
 
@@ -20,65 +21,6 @@ WEBHOOK_VOCABULARY = ("created", "processing", "active", "won", "lost", "failed"
 """The statuses Paystand's webhook page documents."""
 OBJECT_VOCABULARY = ("created", "processing", "acceptingEvidence", "underReview", "won", "lost")
 """The statuses Paystand's dispute-object page documents."""
-
-_ID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-def new_id() -> str:
-    """An id shaped like Paystand's (24 lower-case letters and digits)."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
-
-
-def iso(moment: datetime) -> str:
-    """Paystand's timestamp format: UTC, milliseconds, ``Z``."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-class ApiError(Exception):
-    """An error the emulated API answers with (status code and message)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass
-class Fault:
-    kind: str
-    """``error`` (answer ``status``) or ``hang`` (answer nothing for ``seconds``)."""
-    status: int = 500
-    seconds: float = 0.0
-
-
-@dataclass
-class Faults:
-    """Injected failures for requests whose path starts with ``prefix`` (the API routes by
-    default, not the token endpoint). Queued faults come first, then the random rate."""
-
-    prefix: str = "/disputes"
-    error_rate: float = 0.0
-    hang_rate: float = 0.0
-    hang_seconds: float = 2.0
-    queued: list[Fault] = field(default_factory=list)
-    rng: random.Random = field(default_factory=lambda: random.Random(4))
-
-    def next_for(self, path: str) -> Fault | None:
-        if not path.startswith(self.prefix):
-            return None
-        if self.queued:
-            return self.queued.pop(0)
-        roll = self.rng.random()
-        if roll < self.error_rate:
-            return Fault("error", status=500)
-        if roll < self.error_rate + self.hang_rate:
-            return Fault("hang", seconds=self.hang_seconds)
-        return None
 
 
 class PaystandState:
@@ -237,9 +179,9 @@ class PaystandState:
             return copy.deepcopy(self._get(dispute_id))
 
     def list_disputes(self, query: dict[str, str]) -> Json:
-        limit = _whole(query.get("f.limit", "50"), "f.limit", low=1, high=500)
-        offset = _whole(query.get("f.offset", "0"), "f.offset", low=0, high=None)
-        keep = _date_filter(query)
+        limit = whole_number(query.get("f.limit", "50"), "f.limit", low=1, high=500)
+        offset = whole_number(query.get("f.offset", "0"), "f.offset", low=0, high=None)
+        keep = date_filter(query)
         with self._lock:
             ordered = sorted(self._disputes.values(), key=lambda d: (d["created"], d["id"]))
             matching = [d for d in ordered if keep(d)]
@@ -310,48 +252,3 @@ class PaystandState:
 
 def _creation_diff(resource: Json) -> Json:
     return {key: resource[key] for key in ("object", "id", "reason", "status")}
-
-
-def _whole(text: str, name: str, *, low: int, high: int | None) -> int:
-    if not text.isdigit():
-        raise ApiError(400, f"{name} must be a whole number")
-    value = int(text)
-    if value < low or (high is not None and value > high):
-        raise ApiError(400, f"{name} must be between {low} and {high or 'any'}")
-    return value
-
-
-def _date_filter(query: dict[str, str]) -> Callable[[Json], bool]:
-    """Paystand's date filters: honoured only with ``f.querytype=by-query-filters`` and
-    ``f.datepreset=custom``; given without them they are a mistake the API refuses."""
-    dated = any(key in query for key in ("f.datestart", "f.dateend", "f.datetype"))
-    if not dated:
-        return lambda _: True
-    if query.get("f.querytype") != "by-query-filters" or query.get("f.datepreset") != "custom":
-        raise ApiError(
-            400, "date filters need f.querytype=by-query-filters and f.datepreset=custom"
-        )
-    field_name = query.get("f.datetype", "created")
-    if field_name not in {"created", "lastUpdated"}:
-        raise ApiError(400, "f.datetype must be created or lastUpdated")
-    start = _day(query.get("f.datestart"), "f.datestart")
-    end = _day(query.get("f.dateend"), "f.dateend")
-
-    def keep(resource: Json) -> bool:
-        day = parse_iso(resource[field_name]).date()
-        return (start is None or day >= start) and (end is None or day <= end)
-
-    return keep
-
-
-def _day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_day(name)
-    except ValueError:
-        return _bad_day(name)
-
-
-def _bad_day(name: str) -> date:
-    raise ApiError(400, f"{name} must be a date as YYYY-MM-DD")

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from emulators.paystand import PaystandEmulator
-from emulators.paystand.state import Fault
+from emulators.paystand.faults import Fault
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from providers.paystand.api import Credentials, PaystandApi
 from tests.providers.paystand.conftest import CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from emulators.paystand import PaystandEmulator
-from emulators.paystand.state import Fault
+from emulators.paystand.faults import Fault
 from engine.model import Status
 from tests.providers.paystand.conftest import LiveApp, SeedSamples
 from tests.providers.paystand.helpers import count_disputes, deliveries, dispute_row, event_ids
