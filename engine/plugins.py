@@ -27,7 +27,10 @@ from engine.registry import (
 from engine.sources import EvidenceSource
 from engine.storage import StorageFactory
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("providers.stripe.plugin",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "providers.stripe.plugin",
+    "providers.paystand.plugin",
+)
 """Dotted paths of the plugins that ship with the engine."""
 
 
