@@ -16,44 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulators.stripe import evidence as evidence_rules
 from emulators.stripe import rules
-from emulators.stripe.errors import ApiError, invalid, missing
+from emulators.stripe.errors import invalid, missing
+from emulators.stripe.files import StoredFile
 from emulators.stripe.forms import Upload
+from emulators.stripe.params import bool_param, created_filter, int_param, refuse_unknown
 
 PLATFORM_ACCOUNT = "acct_emulatorplatform"
 API_VERSION = "2026-10-28.endive"
 
 Listener = Callable[[dict[str, Any]], None]
-
-
-@dataclass
-class StoredFile:
-    id: str
-    account: str
-    purpose: str
-    filename: str
-    type: str
-    data: bytes
-    created: int
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def as_object(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "object": "file",
-            "created": self.created,
-            "expires_at": None,
-            "filename": self.filename,
-            "links": None,
-            "purpose": self.purpose,
-            "size": self.size,
-            "title": None,
-            "type": self.type,
-            "url": None,
-        }
 
 
 @dataclass
@@ -299,9 +272,9 @@ class StripeState:
     ) -> dict[str, Any]:
         table = {"dispute": self.disputes, "charge": self.charges}[kind]
         allowed = filters | {"limit", "starting_after", "ending_before", "created", "expand"}
-        _refuse_unknown(params, allowed)
-        limit = _int_param(params.get("limit", "10"), "limit", 1, 100)
-        created = _created_filter(params.get("created"))
+        refuse_unknown(params, allowed)
+        limit = int_param(params.get("limit", "10"), "limit", 1, 100)
+        created = created_filter(params.get("created"))
         with self.lock:
             items = [
                 owned.object
@@ -333,7 +306,7 @@ class StripeState:
     def create_file(
         self, account: str, fields: dict[str, Any], uploads: dict[str, Upload]
     ) -> dict[str, Any]:
-        _refuse_unknown({**fields, **uploads}, {"purpose", "file", "file_link_data", "expand"})
+        refuse_unknown({**fields, **uploads}, {"purpose", "file", "file_link_data", "expand"})
         purpose = fields.get("purpose")
         if not purpose:
             raise invalid(
@@ -374,7 +347,7 @@ class StripeState:
     def update_dispute(
         self, account: str, dispute_id: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        _refuse_unknown(
+        refuse_unknown(
             params, {"evidence", "submit", "metadata", "expand", "intended_submission_method"}
         )
         with self.lock:
@@ -383,10 +356,13 @@ class StripeState:
             evidence = params.get("evidence", {})
             if not isinstance(evidence, dict):
                 raise invalid("Invalid hash", param="evidence")
-            submit = _bool_param(params.get("submit", "true"), "submit")
-            self._check_can_update(dispute)
-            merged = {**dispute["evidence"], **self._checked_evidence(account, evidence)}
-            self._check_totals(merged)
+            submit = bool_param(params.get("submit", "true"), "submit")
+            evidence_rules.check_can_update(dispute, self.now())
+            merged = {
+                **dispute["evidence"],
+                **evidence_rules.checked_evidence(self.files, account, evidence),
+            }
+            evidence_rules.check_totals(self.files, merged)
             previous = {
                 "evidence": copy.deepcopy(dispute["evidence"]),
                 "evidence_details": copy.deepcopy(dispute["evidence_details"]),
@@ -408,95 +384,6 @@ class StripeState:
                 self._decide(account, dispute)
             return answer
 
-    def _check_can_update(self, dispute: dict[str, Any]) -> None:
-        status = dispute["status"]
-        details = dispute["evidence_details"]
-        if status not in rules.RESPONDABLE:
-            if details["submission_count"] > 0:
-                raise invalid(
-                    "This dispute has already been submitted and can no longer be updated.",
-                    code="dispute_already_submitted",
-                )
-            raise invalid(
-                f"This dispute is {status} and does not accept evidence.",
-                code="dispute_not_respondable",
-            )
-        due_by = details.get("due_by")
-        if not due_by or due_by < self.now():
-            details["past_due"] = bool(due_by)
-            raise invalid(
-                "The deadline for responding to this dispute has passed.",
-                code="dispute_past_due",
-            )
-
-    def _checked_evidence(self, account: str, evidence: dict[str, Any]) -> dict[str, Any]:
-        checked: dict[str, Any] = {}
-        for key, value in evidence.items():
-            param = f"evidence[{key}]"
-            if key in rules.NESTED_FIELDS:
-                if not isinstance(value, dict):
-                    raise invalid("Invalid hash", param=param)
-                checked[key] = value
-            elif key in rules.TEXT_FIELDS:
-                if not isinstance(value, str):
-                    raise invalid("Invalid string", param=param)
-                if key in rules.LONG_TEXT_FIELDS and len(value) > rules.LONG_TEXT_LIMIT:
-                    raise invalid(
-                        f"Invalid string: {key} has {len(value)} characters; the maximum is "
-                        f"{rules.LONG_TEXT_LIMIT}.",
-                        code="string_length_exceeds_maximum",
-                        param=param,
-                    )
-                checked[key] = value or None
-            elif key in rules.FILE_FIELDS:
-                checked[key] = self._checked_file(account, param, value)
-            else:
-                raise invalid(
-                    f"Received unknown parameter: {param}", code="parameter_unknown", param=param
-                )
-        return checked
-
-    def _checked_file(self, account: str, param: str, value: Any) -> str | None:
-        if value == "":
-            return None
-        stored = self.files.get(value) if isinstance(value, str) else None
-        if stored is None or stored.account != account:
-            raise missing("file", str(value), param)
-        if stored.purpose != "dispute_evidence":
-            raise invalid(
-                f"The file {stored.id} was uploaded with purpose {stored.purpose}, "
-                "not dispute_evidence.",
-                code="file_invalid_purpose",
-                param=param,
-            )
-        return stored.id
-
-    def _check_totals(self, evidence: dict[str, Any]) -> None:
-        chars = sum(len(evidence[key] or "") for key in rules.TEXT_FIELDS if evidence.get(key))
-        if chars > rules.TOTAL_TEXT_LIMIT:
-            raise invalid(
-                f"The evidence has {chars} characters in total; the maximum is "
-                f"{rules.TOTAL_TEXT_LIMIT}.",
-                code="evidence_text_too_long",
-                param="evidence",
-            )
-        files = [self.files[evidence[key]] for key in rules.FILE_FIELDS if evidence.get(key)]
-        size = sum(stored.size for stored in files)
-        if size > rules.DISPUTE_FILES_LIMIT:
-            raise invalid(
-                f"The evidence files total {size} bytes; the maximum is "
-                f"{rules.DISPUTE_FILES_LIMIT}.",
-                code="dispute_evidence_too_large",
-                param="evidence",
-            )
-        pages = sum(rules.page_count(stored.data, stored.type) for stored in files)
-        if pages >= rules.PAGE_LIMIT:
-            raise invalid(
-                f"The evidence has {pages} pages; it must have fewer than {rules.PAGE_LIMIT}.",
-                code="dispute_evidence_page_limit_exceeded",
-                param="evidence",
-            )
-
     def _decide(self, account: str, dispute: dict[str, Any]) -> None:
         """Stripe's test mode: ``winning_evidence`` / ``losing_evidence`` settle the dispute."""
         text = dispute["evidence"].get("uncategorized_text")
@@ -517,7 +404,7 @@ class StripeState:
     def close_dispute(
         self, account: str, dispute_id: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        _refuse_unknown(params, {"expand"})
+        refuse_unknown(params, {"expand"})
         with self.lock:
             dispute = self._owned(self.disputes, "dispute", account, dispute_id).object
             if dispute["status"] not in rules.RESPONDABLE:
@@ -531,63 +418,3 @@ class StripeState:
             )
             self._emit("charge.dispute.closed", account, dispute, previous)
             return copy.deepcopy(dispute)
-
-
-def _refuse_unknown(params: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
-    for key in params:
-        if key not in allowed:
-            raise ApiError(
-                400, f"Received unknown parameter: {key}", code="parameter_unknown", param=key
-            )
-
-
-def _int_param(value: Any, name: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise invalid("Invalid integer", code="parameter_invalid_integer", param=name) from None
-    if not low <= number <= high:
-        raise invalid(
-            f"This value must be between {low} and {high}.",
-            code="parameter_invalid_integer",
-            param=name,
-        )
-    return number
-
-
-def _bool_param(value: Any, name: str) -> bool:
-    if value in {"true", True}:
-        return True
-    if value in {"false", False}:
-        return False
-    raise invalid("Invalid boolean", param=name)
-
-
-def _created_filter(value: Any) -> Callable[[int], bool]:
-    if value is None:
-        return lambda created: True
-    if isinstance(value, str):
-        exact = _int_param(value, "created", 0, 2**40)
-        return lambda created: created == exact
-    if not isinstance(value, dict):
-        raise invalid("Invalid created filter", param="created")
-    bounds = {}
-    for key, raw in value.items():
-        if key not in {"gt", "gte", "lt", "lte"}:
-            raise ApiError(
-                400,
-                f"Received unknown parameter: created[{key}]",
-                code="parameter_unknown",
-                param=f"created[{key}]",
-            )
-        bounds[key] = _int_param(raw, f"created[{key}]", 0, 2**40)
-
-    def matches(created: int) -> bool:
-        return (
-            ("gt" not in bounds or created > bounds["gt"])
-            and ("gte" not in bounds or created >= bounds["gte"])
-            and ("lt" not in bounds or created < bounds["lt"])
-            and ("lte" not in bounds or created <= bounds["lte"])
-        )
-
-    return matches
