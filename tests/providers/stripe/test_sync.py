@@ -132,3 +132,16 @@ def test_an_unreadable_dispute_is_recorded_and_the_sync_goes_on(
     assert (report.state, report.seen, report.new, report.failed) == ("finished", 3, 2, 1)
     assert report.errors[0]["dispute_id"] == broken
     assert "cannot be read" in report.errors[0]["error"]
+
+
+def test_stripe_down_beyond_retries_fails_the_sync_clearly_and_a_rerun_completes(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, fast_retries: None
+) -> None:
+    seed(stripe_emulator, 30)
+    stripe_emulator.faults.add_rule("GET", "/v1/disputes", "500", times=5)  # 1 + 4 retries
+    report = sync_provider(stripe_runtime, "stripe")
+    assert (report.state, report.seen) == ("failed", 0)
+    assert report.error is not None
+    assert report.error.startswith("Stripe failed:")
+    again = sync_provider(stripe_runtime, "stripe")
+    assert (again.state, again.seen, again.new) == ("finished", 30, 30)
