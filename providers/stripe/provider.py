@@ -173,6 +173,9 @@ class StripeProvider(DisputeProvider):
             uploaded_files=uploaded,
         )
 
+    def close(self) -> None:
+        self.api.close()
+
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         self.api.close_dispute(
             dispute.dispute_id, account=dispute.account, idempotency_key=f"{idempotency_key}:close"

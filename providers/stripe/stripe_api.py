@@ -37,12 +37,16 @@ class StripeApi:
         if api_base is not None:
             # Files go to the files host, not the API host: point both at the override.
             base_addresses = {"api": api_base, "files": api_base}
+        self._http = stripe.RequestsClient(timeout=timeout_seconds)
         self._client = stripe.StripeClient(
             api_key,
             max_network_retries=max_network_retries,
             base_addresses=base_addresses,  # type: ignore[arg-type]
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+            http_client=self._http,
         )
+
+    def close(self) -> None:
+        self._http.close()  # type: ignore[no-untyped-call]  # untyped in stripe-python
 
     # -- disputes --------------------------------------------------------------------------
 
