@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from emulators.stripe import sign
-from providers.stripe.webhook import SignatureError, parse_secrets, verify_signature
+from engine.provider import Accepted, Ignored, Rejected, WebhookRequest
+from providers.stripe.webhook import SignatureError, handle, parse_secrets, verify_signature
 
 SECRET = "whsec_property_secret"
 NOW = 1_763_700_000
@@ -56,3 +60,62 @@ def test_any_of_several_v1_signatures_and_secrets_may_match() -> None:
 
 def test_secrets_are_comma_separated() -> None:
     assert parse_secrets(" whsec_a, whsec_b ,,") == ("whsec_a", "whsec_b")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+DISPUTE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.text(max_size=12) | JSON,
+        "amount": st.integers(min_value=-(10**20), max_value=10**20) | JSON,
+        "currency": st.sampled_from(["usd", "jpy", "kwd", "us", "usdd"]) | JSON,
+        "status": st.text(max_size=30) | JSON,
+        "reason": st.text(max_size=30) | JSON,
+        "created": st.integers(min_value=-(10**12), max_value=10**12) | JSON,
+        "evidence_details": st.fixed_dictionaries(
+            {}, optional={"due_by": st.integers(min_value=-(10**15), max_value=10**15) | JSON}
+        )
+        | JSON,
+        "balance_transactions": st.lists(
+            st.fixed_dictionaries(
+                {"amount": st.integers(), "currency": st.sampled_from(["usd", "eur"])},
+                optional={"fee": st.integers()},
+            ),
+            max_size=3,
+        )
+        | JSON,
+    },
+)
+
+
+@given(
+    event_type=st.sampled_from(
+        ["charge.dispute.created", "charge.dispute.funds_reinstated", "charge.succeeded"]
+    ),
+    created=st.integers(min_value=-(10**12), max_value=10**12) | JSON,
+    dispute=DISPUTE_FIELDS | JSON,
+)
+def test_any_authentic_body_gets_a_verdict_never_an_exception(
+    event_type: str, created: object, dispute: object
+) -> None:
+    body = json.dumps(
+        {"id": "evt_x", "type": event_type, "created": created, "data": {"object": dispute}}
+    ).encode()
+    now = datetime.now(tz=UTC)
+    request = WebhookRequest(
+        body=body,
+        headers={"stripe-signature": sign(body, SECRET, int(now.timestamp()))},
+        path_params={},
+        received_at=now,
+    )
+    verdict = handle(request, [SECRET])
+    assert isinstance(verdict, Accepted | Ignored | Rejected)
+    if isinstance(verdict, Rejected):
+        assert verdict.status_code == 400
+        assert verdict.store  # authentic: kept for a person to read
