@@ -8,8 +8,8 @@ allowed_hosts = ["cdn.example.com"]         # image URLs may only come from thes
 [[evidence_sources.app_sql.queries]]
 name = "designs"
 kind = "images"                             # images | facts | activity
-sql = """SELECT image AS image, prompt AS caption, created_at
-         FROM designs WHERE user_email = :customer_email"""
+sql = '''SELECT image AS image, prompt AS caption, created_at
+         FROM designs WHERE user_email = :customer_email'''
 ```
 """
 
