@@ -33,6 +33,7 @@ from engine.money import format_amount
 from engine.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
 from engine.packet import build_documents as render_documents
 from engine.packet import facts as known
+from engine.packet.documents import merged_facts
 from engine.pipeline.collect import Collected, build_sources, collect
 from engine.pipeline.texts import plan_texts
 from engine.runtime import Runtime
@@ -143,7 +144,8 @@ def _build(
     except PacketTooLarge as error:
         _fail(runtime, dispute_pk, version, str(error), record)
         return BuiltVersion(version, EvidenceState.FAILED, EvidencePacket(), str(error))
-    plan = plan_texts(collected.texts, content.facts, content.sections, _summary(content), rules)
+    facts = merged_facts(content)
+    plan = plan_texts(collected.texts, facts, content.sections, _summary(content), rules)
     files: list[EvidenceFile] = []
     file_records: list[dict[str, Any]] = []
     fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
