@@ -53,7 +53,8 @@ def test_a_dispute_is_answered_once_with_both_pdfs_archived_and_announced(
     outcome = respond(runtime, dispute_pk, WorkReason.RESPOND)
 
     # then version 1 reached the processor exactly once, with both documents and text fields
-    assert outcome.state == Outcome.SUBMITTED and outcome.version == 1
+    assert outcome.state == Outcome.SUBMITTED
+    assert outcome.version == 1
     assert len(processor.submissions) == 1
     sent = processor.submissions[0]
     assert sent["idempotency_key"] == "disputes:testpay:dp_test_1:v1"
@@ -64,7 +65,8 @@ def test_a_dispute_is_answered_once_with_both_pdfs_archived_and_announced(
     assert "USD 1,234.56" in sent["fields"]["uncategorized_text"]
     # and the version records fields, archived files (with hashes that match storage) and sources
     (version,) = versions(runtime, dispute_pk)
-    assert version.state == "submitted" and version.submitted_at is not None
+    assert version.state == "submitted"
+    assert version.submitted_at is not None
     assert version.fields["_receipt_url"].startswith("file://")
     assert version.fields["_service_doc_url"].startswith("file://")
     by_kind = {record["kind"]: record for record in version.files}
@@ -134,7 +136,8 @@ def test_held_for_review_then_regenerated_and_submitted(
     # when a person regenerates
     outcome = regenerate(runtime, "testpay", "dp_test_1")
 
-    assert outcome.state == Outcome.SUBMITTED and outcome.version == 2
+    assert outcome.state == Outcome.SUBMITTED
+    assert outcome.version == 2
     assert [s["version"] for s in processor.submissions] == [2]
 
 
@@ -147,7 +150,8 @@ def test_regenerate_after_submission_builds_a_new_version_but_says_already_submi
 
     outcome = regenerate(runtime, "testpay", "dp_test_1")
 
-    assert outcome.state == Outcome.REFUSED and outcome.version == 2
+    assert outcome.state == Outcome.REFUSED
+    assert outcome.version == 2
     assert "already submitted (version 1)" in outcome.message
     assert len(processor.submissions) == 1
     assert [v.state for v in versions(runtime, dispute_pk)] == ["submitted", "ready"]
@@ -216,7 +220,8 @@ def test_a_crash_mid_submission_resumes_the_same_version_with_the_same_key(
     outcome = respond(runtime, dispute_pk, WorkReason.RESPOND)
 
     # then the same version went out once, under the same key, and no second version was built
-    assert outcome.state == Outcome.SUBMITTED and outcome.version == 1
+    assert outcome.state == Outcome.SUBMITTED
+    assert outcome.version == 1
     assert len(processor.submissions) == 1
     assert processor.submissions[0]["idempotency_key"] == pending.idempotency_key
     assert [v.version for v in versions(runtime, dispute_pk)] == [1]

@@ -22,6 +22,7 @@ from engine import hookimpl
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.evidence import EvidenceRules, FileField, TextField
 from engine.model import DisputeEvent, DisputeState
+from engine.notify import Notification, Notifier
 from engine.provider import (
     Capabilities,
     DisputeProvider,
@@ -31,7 +32,6 @@ from engine.provider import (
     WebhookRequest,
     WebhookVerdict,
 )
-from engine.notify import Notification, Notifier
 from engine.registry import EvidenceSourceRegister, NotifierRegister, ProviderRegister
 from engine.settings import Settings
 from engine.sources import Attachment, Contribution, EvidenceContext, EvidenceSource, Section
