@@ -78,6 +78,14 @@ def reserve_version(runtime: Runtime, dispute_pk: int) -> tuple[int, DisputeStat
             )
         ):
             stale.state, stale.error = EvidenceState.FAILED, "interrupted while building"
+        for unsent in session.scalars(
+            select(EvidenceVersion).where(
+                EvidenceVersion.dispute_pk == dispute_pk,
+                EvidenceVersion.state.in_((EvidenceState.READY, EvidenceState.MANUAL_REQUIRED)),
+            )
+        ):
+            # Never sent, and about to be replaced: only the newest packet is the one to send.
+            unsent.state = EvidenceState.SUPERSEDED
         latest = session.scalar(
             select(func.max(EvidenceVersion.version)).where(
                 EvidenceVersion.dispute_pk == dispute_pk

@@ -51,6 +51,13 @@ class AppSqlSource(EvidenceSource):
         return self._engine
 
     def contribute(self, context: EvidenceContext) -> Contribution:
+        try:
+            return self._contribute(context)
+        finally:
+            # Built afresh for every evidence version: release the app's connections now.
+            self.close()
+
+    def _contribute(self, context: EvidenceContext) -> Contribution:
         parameters = _parameters(context)
         attachments: list[Attachment] = []
         sections: list[Section] = []
@@ -131,6 +138,7 @@ class AppSqlSource(EvidenceSource):
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+            self._engine = None
 
 
 def _read_only_engine(url: str) -> Engine:

@@ -195,7 +195,7 @@ def test_a_provider_without_evidence_api_gets_manual_required(
 
     assert outcome.state == regenerated.state == Outcome.MANUAL_REQUIRED
     assert "no evidence API" in regenerated.message
-    assert [v.state for v in versions(runtime, dispute_pk)] == ["manual_required"] * 2
+    assert [v.state for v in versions(runtime, dispute_pk)] == ["superseded", "manual_required"]
     with runtime.database.reading() as session:
         assert session.get_one(Dispute, dispute_pk).evidence_state == "manual_required"
     assert notifications(runtime) == ["manual_required", "manual_required"]
@@ -260,3 +260,22 @@ def test_regenerate_names_an_unknown_dispute(make_runtime: RuntimeFactory) -> No
     runtime = make_runtime()
     with pytest.raises(DisputeUnknown, match="no testpay dispute 'dp_nope'"):
         regenerate(runtime, "testpay", "dp_nope")
+
+
+@pytest.mark.postgres
+def test_the_crash_resume_path_holds_on_postgresql(
+    make_runtime: RuntimeFactory, processor: ProcessorServer, postgres_url: str
+) -> None:
+    runtime = make_runtime(database_url=postgres_url)
+    dispute_pk = seed(runtime)
+    processor.fail_next = 1
+    with pytest.raises(ProviderUnavailable):
+        respond(runtime, dispute_pk, WorkReason.RESPOND)
+
+    outcome = respond(runtime, dispute_pk, WorkReason.RESPOND)
+    regenerated = regenerate(runtime, "testpay", "dp_test_1")
+
+    assert outcome.state == Outcome.SUBMITTED
+    assert regenerated.state == Outcome.REFUSED
+    assert len(processor.submissions) == 1
+    assert [v.state for v in versions(runtime, dispute_pk)] == ["submitted", "ready"]
