@@ -1,2 +1,5 @@
-"""Evidence sources that ship with the engine (``app_sql``, ``policies``) and an example
-third-party source (``example_crm``) for plugin authors."""
+"""Evidence-source plugins: the merchant's own data for evidence packets.
+
+Built-ins: ``app_sql`` and ``policies`` (registered by :mod:`evidence_sources.plugin`); an
+example third-party source for plugin authors lives in ``example_crm``.
+"""

@@ -65,10 +65,11 @@ class Dispute(Base):
     account: Mapped[str | None] = mapped_column(String(255))
     stage: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
-    provider_status: Mapped[str] = mapped_column(String(64))
+    provider_status: Mapped[str] = mapped_column(Text)
+    """The processor's own word, verbatim: unknown future statuses are kept, never cut."""
     reason: Mapped[str] = mapped_column(String(64))
-    provider_reason: Mapped[str | None] = mapped_column(String(128))
-    network_reason_code: Mapped[str | None] = mapped_column(String(32))
+    provider_reason: Mapped[str | None] = mapped_column(Text)
+    network_reason_code: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[str] = mapped_column(String(40))
     """Exact decimal text in major units (``"798.29"``): never a float on the way through."""
     currency: Mapped[str] = mapped_column(String(3))
@@ -118,7 +119,7 @@ class DisputeEventRow(Base):
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str | None] = mapped_column(String(32))
-    provider_status: Mapped[str | None] = mapped_column(String(64))
+    provider_status: Mapped[str | None] = mapped_column(Text)
     applied: Mapped[bool]
     """Whether the dispute's state changed when this event arrived."""
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)

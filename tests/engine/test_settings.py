@@ -1,0 +1,78 @@
+"""Settings: environment over file, validated at start-up, secrets never silently defaulted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.errors import SettingError
+from engine.settings import load_settings, parse_bool
+
+
+def test_no_configuration_at_all_gives_the_embedded_default(tmp_path: Path) -> None:
+    settings = load_settings({}, cwd=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'disputes.db'}"
+    assert settings.storage_url == (tmp_path / "data" / "files").as_uri()
+    assert settings.auto_submit is True and settings.dashboard_key is None
+    # A secret key is generated once, kept private, and reused
+    key_file = tmp_path / "data" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert load_settings({}, cwd=tmp_path).secret_key == settings.secret_key
+
+
+def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
+    (tmp_path / "disputes.toml").write_text(
+        'auto_submit = true\nstripe_api_key = "sk_file"\n'
+        '[evidence_sources.app_sql]\nurl = "sqlite:///app.db"\n'
+    )
+    settings = load_settings({"DISPUTES_AUTO_SUBMIT": "false"}, cwd=tmp_path)
+    assert settings.auto_submit is False
+    assert settings.get("stripe_api_key") == "sk_file"
+    assert settings.section("evidence_sources", "app_sql")["url"] == "sqlite:///app.db"
+    assert settings.section("evidence_sources", "missing") == {}
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"DISPUTES_AUTO_SUBMIT": "maybe"}, "DISPUTES_AUTO_SUBMIT"),
+        ({"DISPUTES_DATABASE_URL": "mysql://x/y"}, "DISPUTES_DATABASE_URL"),
+        ({"DISPUTES_STORAGE_URL": "ftp://bucket"}, "DISPUTES_STORAGE_URL"),
+        ({"DISPUTES_S3_ENDPOINT_URL": "r2.example"}, "DISPUTES_S3_ENDPOINT_URL"),
+        ({"DISPUTES_SECRET_KEY": "short"}, "DISPUTES_SECRET_KEY"),
+        ({"DISPUTES_DASHBOARD_KEY": "1234"}, "DISPUTES_DASHBOARD_KEY"),
+        ({"DISPUTES_CONFIG": "/nonexistent/disputes.toml"}, "DISPUTES_CONFIG"),
+    ],
+)
+def test_a_bad_value_names_its_variable(
+    tmp_path: Path, environ: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingError) as caught:
+        load_settings(environ, cwd=tmp_path)
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(variable)
+
+
+def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "disputes.toml").write_text("database_url = [unclosed\n")
+    with pytest.raises(SettingError, match="DISPUTES_CONFIG.*not valid TOML"):
+        load_settings({}, cwd=tmp_path)
+
+
+def test_a_missing_plugin_setting_is_named() -> None:
+    settings = load_settings({"DISPUTES_SECRET_KEY": "k" * 40}, cwd=Path("/tmp"), create=False)
+    with pytest.raises(SettingError, match="^DISPUTES_STRIPE_API_KEY: is not set$"):
+        settings.require("STRIPE_API_KEY")
+
+
+@given(value=st.text(max_size=20))
+def test_a_boolean_setting_parses_or_names_its_variable(value: str) -> None:
+    try:
+        parsed = parse_bool(value, "DISPUTES_AUTO_SUBMIT", default=True)
+    except SettingError as error:
+        assert error.variable == "DISPUTES_AUTO_SUBMIT"
+    else:
+        assert isinstance(parsed, bool)
