@@ -10,6 +10,7 @@ submission left ``pending`` and resumes that same version with the same idempote
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission
 from engine.db.records import read_state
-from engine.errors import DisputeUnknown
+from engine.errors import DisputeEngineError, DisputeUnknown
 from engine.evidence import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
 from engine.model import DisputeState
 from engine.notify import NotificationKind
@@ -34,6 +35,10 @@ from engine.runtime import Runtime
 from engine.submission import SubmissionRefused, submit_version
 
 log = logging.getLogger("disputes.evidence")
+
+
+class ArchiveMismatch(DisputeEngineError):
+    """An archived document no longer matches the version's record."""
 
 
 class Outcome:
@@ -125,20 +130,31 @@ def why_not_submit(
     """Why the processor will not take (another) evidence submission now, in one sentence."""
     if not provider.capabilities.supports_evidence_api:
         return f"{provider.display_name} has no evidence API: submit the packet by hand"
-    with runtime.database.reading() as session:
-        done = session.scalars(
-            select(Submission).where(
-                Submission.dispute_pk == dispute_pk,
-                Submission.state.in_(("succeeded", "manual")),
-            )
-        ).first()
-    if done is not None:
-        return f"evidence was already submitted (version {done.evidence_version})"
+    sent = _already_sent(runtime, dispute_pk)
+    if sent is not None:
+        return f"evidence was already {sent}"
     if state.status.is_final:
         return f"the dispute is closed ({state.status.value})"
     if state.respond_by is not None and state.respond_by < utcnow():
         return f"past due: the response deadline was {state.respond_by:%Y-%m-%d %H:%M} UTC"
     return provider.submission_blocker(state)
+
+
+def _already_sent(runtime: Runtime, dispute_pk: int) -> str | None:
+    """``"submitted (version 2)"`` / ``"sent by hand (version 1)"`` when the processor has it."""
+    with runtime.database.reading() as session:
+        done = session.scalars(
+            select(Submission)
+            .where(
+                Submission.dispute_pk == dispute_pk,
+                Submission.state.in_(("succeeded", "manual")),
+            )
+            .order_by(Submission.evidence_version.desc())
+        ).first()
+        if done is None:
+            return None
+        how = "sent by hand" if done.state == "manual" else "submitted"
+        return f"{how} (version {done.evidence_version})"
 
 
 def _deliver(
@@ -152,6 +168,11 @@ def _deliver(
     with runtime.database.reading() as session:
         state = read_state(session.get_one(Dispute, dispute_pk))
     if not provider.capabilities.supports_evidence_api:
+        sent = _already_sent(runtime, dispute_pk)
+        if sent is not None:
+            return RespondOutcome(
+                Outcome.REFUSED, version, f"not submitted: evidence was already {sent}"
+            )
         message = (
             f"{provider.display_name} has no evidence API: the packet is ready to send by hand"
         )
@@ -234,8 +255,15 @@ def load_packet(runtime: Runtime, dispute_pk: int, version: int, work_dir: Path)
     for record in files:
         if not record.get("in_packet", True):
             continue
+        data = runtime.storage.get(record["name"])
+        if hashlib.sha256(data).hexdigest() != record["sha256"]:
+            # Never resend something other than what was recorded (and shown) as this version.
+            raise ArchiveMismatch(
+                f"the archived {record['kind']} of evidence version {version} does not match "
+                "its recorded sha256"
+            )
         local = work_dir / f"{record['kind']}.pdf"
-        local.write_bytes(runtime.storage.get(record["name"]))
+        local.write_bytes(data)
         documents.append(EvidenceFile(FileField(record["kind"]), str(local), record["mime"]))
     return EvidencePacket(texts=texts, files=tuple(documents))
 

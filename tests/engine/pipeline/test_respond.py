@@ -279,3 +279,40 @@ def test_the_crash_resume_path_holds_on_postgresql(
     assert regenerated.state == Outcome.REFUSED
     assert len(processor.submissions) == 1
     assert [v.state for v in versions(runtime, dispute_pk)] == ["submitted", "ready"]
+
+
+def test_regenerate_after_a_manual_hand_over_says_it_was_sent_by_hand(
+    make_runtime: RuntimeFactory,
+) -> None:
+    from engine.submission import record_manual_submission
+
+    runtime = make_runtime()
+    dispute_pk = seed(runtime, provider="manualpay", dispute_id="ps_2")
+    respond(runtime, dispute_pk, WorkReason.RESPOND)
+    record_manual_submission(runtime, dispute_pk, 1, "emailed to the dispute team")
+
+    outcome = regenerate(runtime, "manualpay", "ps_2")
+
+    assert outcome.state == Outcome.REFUSED
+    assert "already sent by hand (version 1)" in outcome.message
+    with runtime.database.reading() as session:
+        assert session.get_one(Dispute, dispute_pk).evidence_state == "sent_manually"
+
+
+def test_a_tampered_archive_is_never_resent(
+    make_runtime: RuntimeFactory, processor: ProcessorServer
+) -> None:
+    from engine.pipeline.respond import ArchiveMismatch
+
+    runtime = make_runtime()
+    dispute_pk = seed(runtime)
+    processor.fail_next = 1
+    with pytest.raises(ProviderUnavailable):
+        respond(runtime, dispute_pk, WorkReason.RESPOND)
+    (version,) = versions(runtime, dispute_pk)
+    receipt = next(r for r in version.files if r["kind"] == "receipt")
+    runtime.storage.put(receipt["name"], b"%PDF-1.7 something else", "application/pdf")
+
+    with pytest.raises(ArchiveMismatch, match="receipt of evidence version 1"):
+        respond(runtime, dispute_pk, WorkReason.RESPOND)
+    assert processor.submissions == []
