@@ -99,14 +99,16 @@ def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocume
     service_cap = min(limits.file_bytes, limits.total_bytes - len(receipt.data))
     keep = min(len(candidates), MAX_IMAGES)
     share = 1.0
-    for _attempt in range(MAX_ATTEMPTS):
+    renders = 0
+    while renders < MAX_ATTEMPTS:
         room = int((service_cap - BASE_OVERHEAD - PER_IMAGE_OVERHEAD * keep) * share)
         while keep and sum(candidate.smallest for candidate in candidates[:keep]) > room:
             keep -= 1
         encoded = _encode(candidates[:keep], room)
-        if encoded is None:
+        if encoded is None:  # the shares did not work out: one image fewer (cannot loop forever)
             keep -= 1
             continue
+        renders += 1
         service = _render_service(content, candidates, encoded, footer, unreadable)
         if len(service.data) <= service_cap and service.pages <= limits.pages:
             return BuiltDocuments(receipt, service, keep, len(candidates) - keep, unreadable)

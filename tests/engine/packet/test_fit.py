@@ -89,3 +89,16 @@ def test_a_tiny_budget_leaves_images_out_with_a_note() -> None:
     assert built.images_omitted > 0
     assert len(built.receipt.data) + len(built.service_documentation.data) <= 150_000
     assert "images were left out" in text_of(built.service_documentation.data)
+
+
+def test_a_flood_of_images_is_capped_by_count_and_pages() -> None:
+    from engine.packet.fit import MAX_IMAGES
+
+    built = build_documents(
+        _content([(640, 480)] * (MAX_IMAGES + 10)), PacketLimits(4_600_000, 4_140_000)
+    )
+
+    assert built.images_shown <= MAX_IMAGES
+    assert built.images_shown + built.images_omitted == MAX_IMAGES + 10
+    assert built.service_documentation.pages <= 40
+    assert "images were left out" in text_of(built.service_documentation.data)
