@@ -30,6 +30,7 @@ from engine.storage import StorageFactory
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "engine.storage.plugin",
     "evidence_sources.plugin",
+    "providers.paystand.plugin",
 )
 """Dotted paths of the plugins that ship with the engine."""
 

@@ -112,6 +112,9 @@ def _serve(args: argparse.Namespace) -> int:
     from web.app import create_app
 
     runtime = _runtime()
+    # Build every configured provider now: a malformed provider setting (a short Paystand
+    # webhook token…) stops start-up with one line instead of failing the first webhook.
+    runtime.configured_providers()
     upgrade(runtime.database)
     app = create_app(runtime)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
