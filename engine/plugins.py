@@ -28,6 +28,8 @@ from engine.sources import EvidenceSource
 from engine.storage import StorageFactory
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
+    "engine.storage.plugin",
+    "evidence_sources.plugin",
     "providers.stripe.plugin",
     "providers.paystand.plugin",
 )
