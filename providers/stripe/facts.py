@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from engine.errors import NotConfigured
 from engine.evidence import EvidenceText, TextField
 from engine.money import format_amount
+from engine.packet import facts as known
 from engine.settings import Settings
 from engine.sources import Contribution, EvidenceContext, EvidenceSource
 from providers.stripe.consts import PROVIDER_ID
@@ -26,6 +28,7 @@ log = logging.getLogger("disputes.stripe.facts")
 
 class StripeFacts(EvidenceSource):
     name: ClassVar[str] = "stripe_facts"
+    provider: ClassVar[str | None] = PROVIDER_ID
 
     def __init__(self, api: StripeApi) -> None:
         self.api = api
@@ -50,14 +53,15 @@ class StripeFacts(EvidenceSource):
         address = _address_text(billing.get("address"))
         ip_address = self._purchase_ip(charge, dispute.account)
         for field, value, fact in (
-            (TextField.CUSTOMER_NAME, name, "customer_name"),
-            (TextField.CUSTOMER_EMAIL_ADDRESS, email, "customer_email"),
-            (TextField.BILLING_ADDRESS, address, "billing_address"),
-            (TextField.CUSTOMER_PURCHASE_IP, ip_address, "customer_purchase_ip"),
+            (TextField.CUSTOMER_NAME, name, known.CUSTOMER_NAME),
+            (TextField.CUSTOMER_EMAIL_ADDRESS, email, known.CUSTOMER_EMAIL),
+            (TextField.BILLING_ADDRESS, address, known.BILLING_ADDRESS),
+            (TextField.CUSTOMER_PURCHASE_IP, ip_address, known.CUSTOMER_PURCHASE_IP),
         ):
             if value:
                 texts.append(EvidenceText(field, str(value)))
                 facts[fact] = str(value)
+        facts.update(_charge_facts(charge))
         customer = charge.get("customer")
         charges = (
             list(self.api.iter_customer_charges(str(customer), dispute.account))
@@ -66,7 +70,7 @@ class StripeFacts(EvidenceSource):
         )
         facts.update(_amount_paid(charges))
         if customer:
-            facts["stripe_customer"] = str(customer)
+            facts[known.CUSTOMER_ID] = str(customer)
         return Contribution(texts=tuple(texts), facts=facts)
 
     def _purchase_ip(self, charge: dict[str, Any], account: str | None) -> str | None:
@@ -91,13 +95,32 @@ def _amount_paid(charges: list[dict[str, Any]]) -> dict[str, str]:
         counts[currency] += 1
     if not totals:
         return {}
-    rendered = []
-    for currency in sorted(totals):
-        money = minor_to_money(totals[currency], currency)
-        rendered.append(f"{format_amount(money.amount)} {money.currency}")
-    facts = {"total_amount_paid": ", ".join(rendered)}
-    facts["successful_payments"] = str(sum(counts.values()))
+    rendered = [_money_text(totals[currency], currency) for currency in sorted(totals)]
+    return {
+        known.TOTAL_AMOUNT_PAID: ", ".join(rendered),
+        "successful_payments": str(sum(counts.values())),
+    }
+
+
+def _charge_facts(charge: dict[str, Any]) -> dict[str, str]:
+    """The disputed payment itself: reference, amount, time, card."""
+    facts = {known.PAYMENT_ID: str(charge["id"])}
+    if isinstance(charge.get("amount"), int) and charge.get("currency"):
+        facts[known.AMOUNT_CHARGED] = _money_text(charge["amount"], str(charge["currency"]))
+    if isinstance(charge.get("created"), int):
+        moment = datetime.fromtimestamp(charge["created"], tz=UTC)
+        facts[known.PURCHASED_AT] = moment.strftime("%Y-%m-%d %H:%M UTC")
+    details = charge.get("payment_method_details") or {}
+    card = details.get("card") if isinstance(details, dict) else None
+    if isinstance(card, dict) and card.get("brand") and card.get("last4"):
+        facts[known.PAYMENT_METHOD] = f"{str(card['brand']).title()} •••• {card['last4']}"
     return facts
+
+
+def _money_text(units: int, currency: str) -> str:
+    """``USD 64.00``: the engine's convention for facts."""
+    money = minor_to_money(units, currency)
+    return f"{money.currency} {format_amount(money.amount)}"
 
 
 def _address_text(address: Any) -> str | None:

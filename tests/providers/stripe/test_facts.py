@@ -55,8 +55,11 @@ def test_customer_details_and_total_paid_come_from_stripe(
     # When the facts source runs for the dispute
     result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
     # Then Stripe's own figures are used: 49.00 + 25.00 - 10.00
-    assert result.facts["total_amount_paid"] == "64.00 USD"
+    assert result.facts["total_amount_paid"] == "USD 64.00"
     assert result.facts["successful_payments"] == "2"
+    assert result.facts["customer_id"] == "cus_Ada"
+    assert result.facts["payment_id"] == disputed["id"]
+    assert result.facts["amount_charged"] == "USD 49.00"
     texts = {item.field: item.text for item in result.texts}
     assert texts == {
         TextField.CUSTOMER_NAME: "Ada Lovelace",
@@ -75,7 +78,7 @@ def test_many_charges_are_paged_and_zero_decimal_currencies_kept_whole(
     ]
     dispute = books.add_dispute(charge=str(charges[0]["id"]), currency="jpy", emit=False)
     result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
-    assert result.facts["total_amount_paid"] == "130000 JPY"
+    assert result.facts["total_amount_paid"] == "JPY 130000"
     assert len(stripe_emulator.requests_for("GET", "/v1/charges")) == 2
 
 
@@ -84,7 +87,7 @@ def test_a_guest_charge_counts_alone(
 ) -> None:
     dispute = stripe_emulator.state.add_dispute(emit=False)
     result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
-    assert result.facts["total_amount_paid"] == "49.00 USD"
+    assert result.facts["total_amount_paid"] == "USD 49.00"
     assert result.texts == ()
 
 
