@@ -9,6 +9,7 @@ allows, with exponential backoff); what still fails is reported as
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,12 +97,24 @@ class StripeApi:
     def upload_evidence_file(
         self, path: str, *, purpose: str, account: str | None, idempotency_key: str
     ) -> str:
+        """Upload one document under its base name only. stripe-python would send the file
+        object's ``name`` — the full local path — which leaks the server's directories and
+        changes between a first attempt and its retry (a new scratch directory), and a retry
+        with different parameters under the same idempotency key is refused."""
+        local = Path(path)
+        try:
+            data = local.read_bytes()
+        except OSError as error:
+            raise ProviderRejected(f"cannot read {local.name}: {error.strerror}") from error
+        document = io.BytesIO(data)
+        document.name = local.name
+
         def upload() -> Any:
-            with Path(path).open("rb") as handle:
-                return self._client.v1.files.create(
-                    params={"purpose": purpose, "file": handle},
-                    options=_options(account, idempotency_key),
-                )
+            document.seek(0)
+            return self._client.v1.files.create(
+                params={"purpose": purpose, "file": document},
+                options=_options(account, idempotency_key),
+            )
 
         uploaded = _call(upload)
         return str(uploaded.id)

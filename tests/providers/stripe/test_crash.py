@@ -97,3 +97,60 @@ def test_kill_after_upload_then_restart_submits_once_with_the_same_files(
     with stripe_runtime.database.reading() as session:
         [record] = session.scalars(select(Submission)).all()
         assert (record.state, record.attempts) == ("succeeded", 2)
+
+
+PIPELINE_WORKER = """
+import sys
+from engine.pipeline.respond import respond
+from engine.runtime import Runtime
+from engine.settings import load_settings
+
+runtime = Runtime(load_settings())
+print(respond(runtime, int(sys.argv[1]), "respond").state, flush=True)
+"""
+
+
+def pipeline_worker(runtime: Runtime, pk: int) -> subprocess.Popen[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DISPUTES_")}
+    env.update({f"DISPUTES_{key}": value for key, value in runtime.settings.values.items()})
+    env["DISPUTES_DATA_DIR"] = str(runtime.settings.data_dir)
+    return subprocess.Popen(
+        [sys.executable, "-c", PIPELINE_WORKER, str(pk)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_pipeline_killed_before_submit_resumes_from_its_archive_and_submits_once(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator
+) -> None:
+    # Given the real pipeline building PDFs for an open dispute, and a Stripe holding the submit
+    dispute_id = str(stripe_emulator.state.add_dispute()["id"])
+    sync_provider(stripe_runtime, "stripe")
+    pk = dispute_pk(stripe_runtime, dispute_id)
+    stripe_emulator.faults.hang_seconds = 120
+    hold = stripe_emulator.faults.add_rule("POST", rf"/v1/disputes/{dispute_id}", "hang")
+    first = pipeline_worker(stripe_runtime, pk)
+    try:
+        wait_for(lambda: hold.struck >= 1, timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    uploaded = sorted(f.id for f in stripe_emulator.state.files_for())
+    assert uploaded
+    # When a fresh worker takes the dispute over
+    stripe_emulator.faults.clear()
+    second = pipeline_worker(stripe_runtime, pk)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    with stripe_runtime.database.reading() as session:
+        errors = [s.error for s in session.scalars(select(Submission))]
+    assert out.strip() == "submitted", errors
+    # Then the archived files were sent again byte for byte: Stripe replayed the uploads
+    assert sorted(f.id for f in stripe_emulator.state.files_for()) == uploaded
+    assert stripe_emulator.state.counters.submissions[dispute_id] == 1
+    after = stripe_emulator.state.dispute(dispute_id)
+    assert sorted(v for k, v in after["evidence"].items() if str(v).startswith("file_")) == uploaded

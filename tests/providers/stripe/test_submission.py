@@ -48,6 +48,7 @@ def test_an_open_dispute_is_answered_once_with_its_files(
     files = stripe_emulator.state.files_for()
     assert len(files) == 1
     assert (files[0].purpose, files[0].type) == ("dispute_evidence", "png")
+    assert files[0].filename == "receipt.png"  # never the server's local path
     assert after["evidence"]["receipt"] == files[0].id
     assert after["evidence"]["uncategorized_text"] == "winning_evidence"
     assert after["status"] == "won"  # the emulator's test-mode outcome
