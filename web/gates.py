@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import Request, Response
 from litestar.response import Redirect, Template
@@ -43,7 +44,8 @@ async def dashboard_gate(request: AnyRequest) -> Template | Redirect | None:
         if request.method != "GET" or not auth.key_matches(key):
             return error_page(401, "Wrong key", "That key is not the dashboard key.", login=True)
         _, cookie = auth.new_session()
-        target = url_without_key(request.url.path, list(request.query_params.multi_items()))
+        query = parse_qsl(request.scope.get("query_string", b"").decode(), keep_blank_values=True)
+        target = url_without_key(request.url.path, query)
         redirect = Redirect(target, status_code=303)
         redirect.set_cookie(
             SESSION_COOKIE,

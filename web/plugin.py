@@ -7,12 +7,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import get
 from litestar.config.app import AppConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -22,7 +22,7 @@ from web.api.disputes import DisputeApiController
 from web.auth import Auth
 from web.dashboard.controller import DashboardController
 from web.files import FileController
-from web.security import access_log_middleware, install_log_redaction, security_headers_middleware
+from web.security import access_log_middleware, add_security_headers, install_log_redaction
 from web.webhooks import WebhookController
 
 HERE = Path(__file__).resolve().parent
@@ -77,11 +77,8 @@ class DisputesPlugin(InitPluginProtocol):
         app_config.template_config = TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment())
         )
-        app_config.middleware = [
-            access_log_middleware,
-            security_headers_middleware,
-            *app_config.middleware,
-        ]
+        app_config.middleware = [access_log_middleware, *app_config.middleware]
+        app_config.before_send.append(add_security_headers)
         app_config.openapi_config = OpenAPIConfig(
             title="Dispute engine API",
             version="1",

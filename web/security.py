@@ -29,30 +29,19 @@ _STATIC_HEADERS = (
 )
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Adds the headers a response did not set itself (a file preview sets its own frame
-    rules), on every response including errors."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                defaults: Iterable[tuple[bytes, bytes]] = (
-                    *_STATIC_HEADERS,
-                    (b"content-security-policy", BASE_CSP.encode()),
-                )
-                headers.extend((n, v) for n, v in defaults if n not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook, so it covers every response — errors and unknown routes too.
+    Headers a response set itself win (a file preview sets its own frame rules)."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    present = {bytes(name).lower() for name, _ in headers}
+    defaults: Iterable[tuple[bytes, bytes]] = (
+        *_STATIC_HEADERS,
+        (b"content-security-policy", BASE_CSP.encode()),
+    )
+    headers.extend((name, value) for name, value in defaults if name not in present)
+    message["headers"] = headers
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:

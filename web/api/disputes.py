@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
+from engine.model import Stage, Status
 from engine.runtime import Runtime
 from engine.sync import last_reports
 from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate
@@ -87,14 +89,18 @@ class DisputeApiController(Controller):
         self,
         request: AnyRequest,
         runtime: NamedDependency[Runtime],
-        provider: Annotated[str | None, Parameter(query="provider")] = None,
-        status: Annotated[str | None, Parameter(query="status")] = None,
-        stage: Annotated[str | None, Parameter(query="stage")] = None,
-        limit: Annotated[int, Parameter(query="limit", ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-        cursor: Annotated[str | None, Parameter(query="cursor")] = None,
+        provider: FromQuery[str | None] = None,
+        status: FromQuery[Status | None] = None,
+        stage: FromQuery[Stage | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+        cursor: FromQuery[str | None] = None,
     ) -> DisputePage:
         signer = _signer(request)
-        filters = Filters(provider=provider, status=status, stage=stage)
+        filters = Filters(
+            provider=provider,
+            status=status.value if status else None,
+            stage=stage.value if stage else None,
+        )
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, limit, cursor)
             related = load_related(session, [row.id for row in rows])
@@ -166,8 +172,6 @@ class DisputeApiController(Controller):
         responses=_ERRORS,
     )
     def sync(self, runtime: NamedDependency[Runtime]) -> dict[str, SyncReportOut]:
-        import msgspec
-
         return msgspec.convert(last_reports(runtime), dict[str, SyncReportOut])
 
 

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
+from engine.model import Funds, Stage, Status
+
+DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+"""An exact amount in major units: ``"798.29"``."""
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 
 
 class FileOut(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -42,15 +47,15 @@ class DisputeOut(msgspec.Struct, kw_only=True):
     provider: str
     dispute_id: str
     account: str | None
-    stage: str
-    status: str
+    stage: Stage
+    status: Status
     provider_status: str
     reason: str
     provider_reason: str | None
     network_reason_code: str | None
-    amount: str
-    currency: str
-    funds: str
+    amount: DecimalText
+    currency: CurrencyCode
+    funds: Funds
     respond_by: datetime | None
     payment_id: str | None
     customer_email: str | None
@@ -143,15 +148,15 @@ def dispute_out(
         provider=dispute.provider,
         dispute_id=dispute.dispute_id,
         account=dispute.account,
-        stage=dispute.stage,
-        status=dispute.status,
+        stage=Stage(dispute.stage),
+        status=Status(dispute.status),
         provider_status=dispute.provider_status,
         reason=dispute.reason,
         provider_reason=dispute.provider_reason,
         network_reason_code=dispute.network_reason_code,
         amount=dispute.amount,
         currency=dispute.currency,
-        funds=dispute.funds,
+        funds=Funds(dispute.funds),
         respond_by=dispute.respond_by,
         payment_id=dispute.payment_id,
         customer_email=dispute.customer_email,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.db.base import utcnow
@@ -66,11 +66,11 @@ class DashboardController(Controller):
         self,
         request: AnyRequest,
         runtime: NamedDependency[Runtime],
-        provider: Annotated[str | None, Parameter(query="provider")] = None,
-        status: Annotated[str | None, Parameter(query="status")] = None,
-        stage: Annotated[str | None, Parameter(query="stage")] = None,
-        reason: Annotated[str | None, Parameter(query="reason")] = None,
-        cursor: Annotated[str | None, Parameter(query="cursor")] = None,
+        provider: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        stage: FromQuery[str | None] = None,
+        reason: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
     ) -> Template:
         filters = Filters(
             provider=provider or None,
