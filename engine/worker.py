@@ -112,8 +112,8 @@ class Worker:
         if claimed is None:
             return False
         dispute_pk, reason = claimed
-        handler = self.handler or default_handler()
         try:
+            handler = self.handler or default_handler()
             handler(self.runtime, dispute_pk, reason)
         except ProviderUnavailable as error:
             self._transient_failure(dispute_pk, reason, str(error))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import get
 from litestar.config.app import AppConfig
@@ -93,8 +94,17 @@ class DisputesPlugin(InitPluginProtocol):
                 }
             ),
         )
-        if self.worker_thread is not None:
-            app_config.on_startup.append(self.worker_thread.start)
-            app_config.on_shutdown.append(self.worker_thread.stop)
+        worker_thread = self.worker_thread
+        if worker_thread is not None:
+
+            def start_worker() -> None:
+                worker_thread.start()
+
+            async def stop_worker() -> None:
+                # Joining blocks: off the event loop, so shutdown stays responsive.
+                await anyio.to_thread.run_sync(worker_thread.stop)
+
+            app_config.on_startup.append(start_worker)
+            app_config.on_shutdown.append(stop_worker)
         app_config.on_shutdown.append(runtime.close)
         return app_config

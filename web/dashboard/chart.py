@@ -10,6 +10,7 @@ WIDTH = 600
 HEIGHT = 180
 BASELINE = 150
 TOP = 10
+MAX_BAR = 48
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,11 @@ def bars(months: list[MonthOutcomes]) -> list[Bar]:
             y -= height
             if count:
                 segments.append((css, round(y, 1), round(height, 1)))
+        width = min(slot * 0.7, MAX_BAR)
         result.append(
             Bar(
-                x=round(index * slot + slot * 0.15, 1),
-                width=round(slot * 0.7, 1),
+                x=round(index * slot + (slot - width) / 2, 1),
+                width=round(width, 1),
                 label=month.month,
                 title=f"{month.month}: {month.won} won, {month.lost} lost, {month.other} other",
                 segments=tuple(segments),
