@@ -1,1 +1,1 @@
-"""Local emulators of the outside services the engine talks to, for tests and demos."""
+"""Local emulators of the processors and Telegram, real HTTP servers for tests and demos."""

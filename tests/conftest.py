@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from emulators.telegram import TelegramEmulator
 
@@ -17,6 +18,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def fixtures_dir() -> Path:
     """Sample webhook bodies from the processors' documentation (copied from shared/)."""
     return FIXTURES
+
+
+# A shared, noisy 2-core machine: per-example deadlines would make property tests flaky.
+hypothesis_settings.register_profile("disputes", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("disputes")
 
 
 TELEGRAM_TOKEN = "123456:test-bot-token"

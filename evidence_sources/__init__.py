@@ -1,0 +1,1 @@
+"""Evidence-source plugins: the merchant's own data for evidence packets."""

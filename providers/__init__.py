@@ -1,0 +1,1 @@
+"""Payment processor plugins: one package per processor."""
