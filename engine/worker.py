@@ -33,15 +33,16 @@ from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.worker")
 
-DisputeHandler = Callable[[Runtime, int, str], None]
-"""``handler(runtime, dispute_pk, reason)``: do the queued work for one dispute. Raise
-:class:`engine.errors.ProviderUnavailable` for a failure worth retrying; any other exception
-stops the work with its message kept on the dispute."""
+DisputeHandler = Callable[[Runtime, int, str], object]
+"""``handler(runtime, dispute_pk, reason)``: do the queued work for one dispute (what it returns
+is logged). Raise :class:`engine.errors.ProviderUnavailable` for a failure worth retrying; any
+other exception stops the work with its message kept on the dispute."""
 
 
 def default_handler() -> DisputeHandler:
-    """The evidence pipeline, imported late so the worker module loads without it."""
-    from engine.respond import respond  # type: ignore[import-not-found,unused-ignore]
+    """The evidence pipeline's ``respond``, imported late: the pipeline imports the runtime and
+    the worker must load without pulling in WeasyPrint until there is work."""
+    from engine.pipeline import respond  # type: ignore[import-not-found,unused-ignore,attr-defined]
 
     handler: DisputeHandler = respond
     return handler
@@ -114,7 +115,7 @@ class Worker:
         dispute_pk, reason = claimed
         try:
             handler = self.handler or default_handler()
-            handler(self.runtime, dispute_pk, reason)
+            outcome = handler(self.runtime, dispute_pk, reason)
         except ProviderUnavailable as error:
             self._transient_failure(dispute_pk, reason, str(error))
         except DisputeEngineError as error:
@@ -123,6 +124,8 @@ class Worker:
             log.exception("dispute %s: %s work failed", dispute_pk, reason)
             self._give_up(dispute_pk, reason, f"internal error: {type(error).__name__}: {error}")
         else:
+            if outcome is not None:
+                log.info("dispute %s: %s work done: %s", dispute_pk, reason, outcome)
             with self.runtime.database.transaction() as session:
                 dispute = self._lock(session, dispute_pk)
                 if dispute is not None and not queue.complete(session, dispute, self.worker_id):

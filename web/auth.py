@@ -63,7 +63,9 @@ class Auth:
         return self._signer.mac("csrf", session_id)
 
     def csrf_ok(self, session_id: str, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(token, self.csrf_token(session_id))
+        return token is not None and hmac.compare_digest(
+            token.encode(), self.csrf_token(session_id).encode()
+        )
 
     @property
     def signer(self) -> Signer:

@@ -30,7 +30,9 @@ class Signer:
         if not token or token.count(".") != 2:
             return None
         encoded, expires, mac = token.split(".")
-        if not hmac.compare_digest(mac, self.mac(purpose, f"{encoded}.{expires}")):
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a cookie can hold anything.
+        expected = self.mac(purpose, f"{encoded}.{expires}")
+        if not hmac.compare_digest(mac.encode(), expected.encode()):
             return None
         if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
             return None
