@@ -8,6 +8,7 @@ the file, so a link cannot be edited into another file's.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -17,9 +18,12 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from engine.errors import DisputeEngineError
 from engine.runtime import Runtime
 from engine.storage import EvidenceStorage
 from web.signing import Signer
+
+log = logging.getLogger("disputes.web")
 
 LINK_SECONDS = 3600
 _PURPOSE = "evidence-file"
@@ -37,8 +41,13 @@ _ref_decoder = msgspec.json.Decoder(FileRef)
 
 
 def storage_of(runtime: Runtime) -> EvidenceStorage | None:
-    """The runtime's evidence storage, where the engine provides one."""
-    storage = getattr(runtime, "storage", None)
+    """The runtime's evidence storage; ``None`` when it cannot be opened (the page then shows
+    the file without a link instead of failing)."""
+    try:
+        storage = getattr(runtime, "storage", None)
+    except DisputeEngineError as error:
+        log.warning("evidence storage unavailable: %s", error)
+        return None
     return storage if isinstance(storage, EvidenceStorage) else None
 
 
