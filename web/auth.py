@@ -30,8 +30,13 @@ NOT_CONFIGURED = (
 
 
 class Auth:
-    def __init__(self, secret_key: str, dashboard_key: str | None) -> None:
+    def __init__(
+        self, secret_key: str, dashboard_key: str | None, *, always_secure: bool = False
+    ) -> None:
         self._signer = Signer(secret_key)
+        self.always_secure = always_secure
+        """Mark the cookie ``Secure`` even on plain-http requests: the app sits behind a TLS
+        proxy (``DISPUTES_PUBLIC_URL`` is https)."""
         self._key_digest = (
             hashlib.sha256(dashboard_key.encode()).digest() if dashboard_key else None
         )

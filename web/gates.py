@@ -54,7 +54,7 @@ async def dashboard_gate(request: AnyRequest) -> Template | Redirect | None:
             path="/",
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=auth.always_secure or request.url.scheme == "https",
         )
         return redirect
     session_id = auth.session_id(request.cookies.get(SESSION_COOKIE))

@@ -11,6 +11,7 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -55,7 +56,12 @@ class DisputesPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         runtime = self.runtime
-        auth = Auth(runtime.settings.secret_key, runtime.settings.dashboard_key)
+        public_url = runtime.settings.get("PUBLIC_URL") or ""
+        auth = Auth(
+            runtime.settings.secret_key,
+            runtime.settings.dashboard_key,
+            always_secure=public_url.startswith("https://"),
+        )
         install_log_redaction()
 
         def provide_runtime() -> Runtime:
@@ -84,6 +90,9 @@ class DisputesPlugin(InitPluginProtocol):
             title="Dispute engine API",
             version="1",
             path="/schema",
+            # The JSON document only: the HTML viewers load scripts from CDNs, which the CSP
+            # (rightly) refuses and a self-hosted money tool should not do anyway.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "dashboard_key": SecurityScheme(

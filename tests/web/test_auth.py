@@ -177,3 +177,19 @@ def _csrf_token(client: Client) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match is not None
     return match.group(1)
+
+
+def test_behind_an_https_proxy_the_cookie_is_secure(make_settings: MakeSettings) -> None:
+    runtime = make_runtime(
+        make_settings(dashboard_key=DASHBOARD_KEY, public_url="https://disputes.example.com")
+    )
+    with TestClient(create_app(runtime)) as client:
+        response = client.get(f"/disputes?key={DASHBOARD_KEY}", follow_redirects=False)
+    assert "Secure" in response.headers["set-cookie"]
+
+
+def test_only_the_json_schema_is_served_no_script_viewer(client: Client) -> None:
+    assert client.get("/schema/openapi.json").status_code == 200
+    assert "html" not in client.get("/schema").headers["content-type"]
+    for viewer in ("swagger", "redoc", "elements", "rapidoc", "scalar"):
+        assert client.get(f"/schema/{viewer}").status_code == 404
