@@ -9,10 +9,16 @@ from engine.db.models import Dispute, EvidenceState, WorkState
 from engine.model import DisputeState, Status
 from engine.queue import WorkReason, queue_work
 
+EVIDENCE_WANTED = frozenset({Status.NEEDS_RESPONSE, Status.OPEN})
+"""Statuses for which the first evidence packet is prepared. ``open`` counts: the provider does
+not say whether we must act (Paystand's ``active``, "awaiting resolution", is the only open
+status of its webhook vocabulary), and a packet ready in time costs nothing. Whether it is *sent*
+is still decided at submission, by the provider's ``submission_blocker``."""
+
 
 def needs_evidence_work(row: Dispute, state: DisputeState) -> bool:
     return (
-        state.status is Status.NEEDS_RESPONSE
+        state.status in EVIDENCE_WANTED
         and row.evidence_state == EvidenceState.NONE
         and row.work_state == WorkState.IDLE
         and not state.submission_count

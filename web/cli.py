@@ -113,6 +113,9 @@ def _serve(args: argparse.Namespace) -> int:
     from web.app import create_app
 
     runtime = _runtime()
+    # Build every configured provider now: a malformed provider setting (a short Paystand
+    # webhook token…) stops start-up with one line instead of failing the first webhook.
+    runtime.configured_providers()
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     app = create_app(runtime, worker=Worker(runtime))
@@ -176,6 +179,7 @@ def _worker(args: argparse.Namespace) -> int:
     from engine.worker import Worker
 
     runtime = _runtime()
+    runtime.configured_providers()  # a malformed provider setting: one line, now
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     stop = threading.Event()

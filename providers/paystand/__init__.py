@@ -1,0 +1,1 @@
+"""Paystand: fetch-back verified webhooks, sync, and manual evidence hand-over."""

@@ -1,0 +1,39 @@
+"""Reading the engine's books in Paystand tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.runtime import Runtime
+
+
+def dispute_row(runtime: Runtime, dispute_id: str) -> Dispute | None:
+    with runtime.database.reading() as session:
+        return session.scalars(
+            select(Dispute).where(Dispute.provider == "paystand", Dispute.dispute_id == dispute_id)
+        ).first()
+
+
+def count_disputes(runtime: Runtime) -> int:
+    with runtime.database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Dispute)) or 0
+
+
+def event_ids(runtime: Runtime, dispute_id: str) -> list[str]:
+    with runtime.database.reading() as session:
+        rows = session.scalars(
+            select(DisputeEventRow.event_id)
+            .join(Dispute)
+            .where(Dispute.dispute_id == dispute_id)
+            .order_by(DisputeEventRow.id)
+        )
+        return list(rows)
+
+
+def deliveries(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.database.reading() as session:
+        rows = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+        return [{"event_id": r.event_id, "outcome": r.outcome, "detail": r.detail} for r in rows]
