@@ -7,6 +7,7 @@ from a webhook or from a sync. Sending happens later, in the worker.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -14,12 +15,15 @@ from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute
+from engine.errors import DisputeEngineError
 from engine.ingest import AfterApply, EventOutcome
 from engine.notify import NotificationKind
 from engine.outbox import announce
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
+
+log = logging.getLogger("disputes.notify")
 
 HISTORY = timedelta(days=7)
 """A dispute first seen already closed, with nothing newer than this, is history (the first
@@ -30,8 +34,16 @@ def announcer(runtime: Runtime) -> AfterApply:
     """The after-apply hook announcing through every configured notifier of ``runtime``."""
 
     def announce_changes(session: Session, row: Dispute, outcome: EventOutcome) -> None:
-        channels = list(runtime.notifiers)
-        if not channels or outcome.duplicate:
+        if outcome.duplicate:
+            return
+        try:
+            channels = list(runtime.notifiers)
+        except DisputeEngineError as error:
+            # Start-up checks the notifier settings; should one still be broken, the change
+            # is recorded all the same — an announcement never costs a webhook.
+            log.error("notifications are off: %s", error)
+            return
+        if not channels:
             return
         after = outcome.after
         if outcome.new_dispute and after.status.is_final and _is_history(outcome):

@@ -69,3 +69,11 @@ def test_sync_announces_like_webhooks(make_settings: MakeSettings) -> None:
         event_for("acme", "snap_1", "dp_9", Status.NEEDS_RESPONSE), source="sync"
     )
     assert announced(runtime) == [("new_dispute", "new_dispute:new", None)]
+
+
+def test_a_broken_notifier_setting_never_costs_the_change(make_settings: MakeSettings) -> None:
+    # given a chat id without a bot token (start-up refuses it; here the runtime is built anyway)
+    runtime = make_runtime(make_settings(telegram_chat_id="42"))
+    pk = add_dispute(runtime, "dp_1")
+    assert pk > 0
+    assert announced(runtime) == []

@@ -208,3 +208,39 @@ def _make_due(runtime: Runtime) -> None:
     with runtime.database.transaction() as session:
         for row in session.scalars(select(NotificationRow)):
             row.next_attempt_at = None
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_send_each_notification_exactly_once(
+    make_settings: MakeSettings, telegram: TelegramEmulator, postgres_url: str
+) -> None:
+    import threading
+
+    settings = make_settings(
+        database_url=postgres_url,
+        telegram_bot_token=TELEGRAM_TOKEN,
+        telegram_chat_id=TELEGRAM_CHAT,
+        telegram_api_base=telegram.url,
+    )
+    setup = make_runtime(settings)
+    for n in range(60):
+        add_dispute(setup, f"dp_{n}")
+    # a few 500s along the way: retried, still once each
+    telegram.fail_next(500, times=5)
+
+    def run() -> None:
+        runtime = make_runtime(settings)
+        worker = Worker(runtime, lambda *_: None, delivery=NO_WAIT, idle_seconds=0)
+        worker.drain()
+        runtime.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    Worker(setup, lambda *_: None, delivery=NO_WAIT, idle_seconds=0).drain()  # stragglers
+    who = sorted(message.text.splitlines()[1] for message in telegram.messages)
+    assert who == sorted(f"acme dp_{n} · ada@example.com" for n in range(60))
+    assert {row.state for row in notifications(setup)} == {"sent"}
+    setup.close()
