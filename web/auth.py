@@ -72,10 +72,6 @@ class Auth:
             token.encode(), self.csrf_token(session_id).encode()
         )
 
-    @property
-    def signer(self) -> Signer:
-        return self._signer
-
 
 def url_without_key(path: str, query: list[tuple[str, str]]) -> str:
     """The URL to redirect to once the key is exchanged: same path and query, minus ``key``."""

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -51,7 +51,7 @@ def storage_of(runtime: Runtime) -> EvidenceStorage | None:
     return storage if isinstance(storage, EvidenceStorage) else None
 
 
-def file_link(runtime: Runtime, signer: Signer, record: dict[str, Any]) -> str | None:
+def file_link(runtime: Runtime, record: dict[str, Any]) -> str | None:
     """A link for one file of an evidence version (``{"name", "mime", "kind", …}``)."""
     name = record.get("name")
     if not isinstance(name, str) or not name:
@@ -64,6 +64,7 @@ def file_link(runtime: Runtime, signer: Signer, record: dict[str, Any]) -> str |
     mime = str(record.get("mime") or "application/octet-stream")
     filename = f"{record.get('kind') or 'evidence'}{_extension(mime)}"
     ref = msgspec.json.encode(FileRef(name=name, mime=mime, filename=filename)).decode()
+    signer = Signer(runtime.settings.secret_key)
     return f"/files/{signer.sign(_PURPOSE, ref, LINK_SECONDS)}"
 
 
@@ -89,11 +90,9 @@ class FileController(Controller):
     def serve(
         self,
         token: FromPath[str],
-        request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
     ) -> Response[bytes]:
-        signer: Signer = request.app.state.signer
-        ref_text = signer.unsign(_PURPOSE, token)
+        ref_text = Signer(runtime.settings.secret_key).unsign(_PURPOSE, token)
         storage = storage_of(runtime)
         if ref_text is None or storage is None:
             raise NotFoundException()

@@ -80,7 +80,7 @@ class DisputesPlugin(InitPluginProtocol):
             ]
         )
         app_config.dependencies["runtime"] = Provide(provide_runtime, sync_to_thread=False)
-        app_config.state = State({"auth": auth, "signer": auth.signer})
+        app_config.state = State({"auth": auth})
         app_config.template_config = TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment())
         )

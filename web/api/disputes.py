@@ -27,7 +27,6 @@ from web.queries import (
     list_disputes,
     load_related,
 )
-from web.signing import Signer
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -62,11 +61,6 @@ def api_error(request: AnyRequest, error: Exception) -> Response[ErrorOut]:
     raise error
 
 
-def _signer(request: AnyRequest) -> Signer:
-    signer: Signer = request.app.state.signer
-    return signer
-
-
 class DisputeApiController(Controller):
     path = "/api"
     tags = ["disputes"]
@@ -87,7 +81,6 @@ class DisputeApiController(Controller):
     )
     def list(
         self,
-        request: AnyRequest,
         runtime: NamedDependency[Runtime],
         provider: FromQuery[str | None] = None,
         status: FromQuery[Status | None] = None,
@@ -95,7 +88,6 @@ class DisputeApiController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         cursor: FromQuery[str | None] = None,
     ) -> DisputePage:
-        signer = _signer(request)
         filters = Filters(
             provider=provider,
             status=status.value if status else None,
@@ -109,7 +101,7 @@ class DisputeApiController(Controller):
                     row,
                     related.events[row.id],
                     related.latest(row.id),
-                    lambda record: file_link(runtime, signer, record),
+                    lambda record: file_link(runtime, record),
                 )
                 for row in rows
             ]
@@ -125,10 +117,9 @@ class DisputeApiController(Controller):
         self,
         provider: FromPath[str],
         dispute_id: FromPath[str],
-        request: AnyRequest,
         runtime: NamedDependency[Runtime],
     ) -> DisputeOut:
-        return _dispute_json(runtime, _signer(request), provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
 
     @post(
         "/disputes/{provider:str}/{dispute_id:str}/regenerate",
@@ -141,11 +132,10 @@ class DisputeApiController(Controller):
         self,
         provider: FromPath[str],
         dispute_id: FromPath[str],
-        request: AnyRequest,
         runtime: NamedDependency[Runtime],
     ) -> DisputeOut:
         regenerate(runtime, provider, dispute_id)
-        return _dispute_json(runtime, _signer(request), provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
 
     @post(
         "/disputes/{provider:str}/{dispute_id:str}/mark-sent",
@@ -159,11 +149,10 @@ class DisputeApiController(Controller):
         self,
         provider: FromPath[str],
         dispute_id: FromPath[str],
-        request: AnyRequest,
         runtime: NamedDependency[Runtime],
     ) -> DisputeOut:
         mark_sent(runtime, provider, dispute_id, "marked sent through the API")
-        return _dispute_json(runtime, _signer(request), provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
 
     @get(
         "/sync",
@@ -175,7 +164,7 @@ class DisputeApiController(Controller):
         return msgspec.convert(last_reports(runtime), dict[str, SyncReportOut])
 
 
-def _dispute_json(runtime: Runtime, signer: Signer, provider: str, dispute_id: str) -> DisputeOut:
+def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOut:
     with runtime.database.reading() as session:
         row = find_dispute(session, provider, dispute_id)
         if row is None:
@@ -185,5 +174,5 @@ def _dispute_json(runtime: Runtime, signer: Signer, provider: str, dispute_id: s
             row,
             related.events[row.id],
             related.latest(row.id),
-            lambda record: file_link(runtime, signer, record),
+            lambda record: file_link(runtime, record),
         )

@@ -33,7 +33,6 @@ from web.queries import (
     submissions_of,
 )
 from web.security import BASE_CSP
-from web.signing import Signer
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -112,7 +111,6 @@ class DashboardController(Controller):
         request: AnyRequest,
         runtime: NamedDependency[Runtime],
     ) -> Template:
-        signer: Signer = request.app.state.signer
         with runtime.database.reading() as session:
             dispute = find_dispute(session, provider, dispute_id)
             if dispute is None:
@@ -122,7 +120,7 @@ class DashboardController(Controller):
             submissions = submissions_of(session, dispute.id)
             notifications = notifications_of(session, dispute.id)
         files = [
-            {**record, "link": file_link(runtime, signer, record)}
+            {**record, "link": file_link(runtime, record)}
             for version in versions[:1]
             for record in version.files
         ]
