@@ -113,6 +113,17 @@ class Worker:
         if claimed is None:
             return False
         dispute_pk, reason = claimed
+        attempts = self._attempts(dispute_pk)
+        if attempts > self.retry.max_attempts:
+            # Every earlier claim ran out its lease: whatever this dispute does to a worker
+            # (a crash, a hang), doing it again will not help.
+            self._give_up(
+                dispute_pk,
+                reason,
+                f"{reason} work never finished in {attempts - 1} attempts "
+                "(the worker stopped or hung each time); see the worker's log",
+            )
+            return True
         try:
             handler = self.handler or default_handler()
             outcome = handler(self.runtime, dispute_pk, reason)
@@ -178,6 +189,11 @@ class Worker:
             key=f"work-stopped:{utcnow().isoformat()}",
             detail=error,
         )
+
+    def _attempts(self, dispute_pk: int) -> int:
+        with self.runtime.database.reading() as session:
+            attempts = session.scalar(select(Dispute.work_attempts).where(Dispute.id == dispute_pk))
+        return attempts or 0
 
     @staticmethod
     def _lock(session: Session, dispute_pk: int) -> Dispute | None:

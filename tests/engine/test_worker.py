@@ -219,3 +219,18 @@ def test_two_workers_on_sqlite_take_turns_and_process_each_dispute_once(
     _two_workers_process_every_dispute_once(
         make_settings, f"sqlite:///{tmp_path / 'shared.db'}", 40
     )
+
+
+def test_a_dispute_whose_work_kills_every_worker_is_given_up(runtime: Runtime) -> None:
+    pk = add_dispute(runtime, "dp_1")
+    # given workers that each died holding the claim, as often as retries allow
+    for n in range(FAST_RETRY.max_attempts):
+        assert claim_next(runtime.database, f"dead-{n}", lease=timedelta(0)) is not None
+    handler = Recorder()
+    Worker(runtime, handler, retry=FAST_RETRY, idle_seconds=0).drain()
+    # then the next worker does not try again, and says why
+    assert handler.calls == []
+    row = dispute_row(runtime, pk)
+    assert row.work_state == WorkState.IDLE
+    assert row.work_error is not None
+    assert "never finished in 3 attempts" in row.work_error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -169,8 +170,6 @@ class DashboardController(Controller):
 
 
 def _detail_url(provider: str, dispute_id: str) -> str:
-    from urllib.parse import quote
-
     return f"/disputes/{quote(provider, safe='')}/{quote(dispute_id, safe='')}"
 
 
