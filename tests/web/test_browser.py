@@ -126,7 +126,7 @@ def test_sign_in_browse_open_a_dispute_and_regenerate_its_evidence(
     shot(page, "dashboard-list")
 
     # when they open a dispute
-    page.get_by_role("link", name="acme dp_fight").click()
+    page.locator("table.disputes").get_by_role("link", name="acme dp_fight").click()
     page.wait_for_url(f"{server}/disputes/acme/dp_fight")
     version_before = int(page.locator("#evidence-version").inner_text())
     assert page.locator("iframe.preview").count() == 1

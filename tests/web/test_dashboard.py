@@ -46,6 +46,8 @@ def test_the_list_shows_stats_per_currency_and_the_deadline_window(
     assert "50.00 USD" in html  # recovered
     assert "needs_response · 3" in html and "won · 2" in html and "lost · 1" in html
     assert '<svg class="chart"' in html  # outcomes by month
+    due_list = html[html.index('id="due-list"') : html.index("By status")]
+    assert "dp_due" in due_list and "dp_later" not in due_list
 
 
 def test_filters_narrow_the_list(signed_in: Client, runtime: Runtime) -> None:

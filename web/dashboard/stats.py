@@ -30,6 +30,15 @@ class MonthOutcomes:
         return self.won + self.lost + self.other
 
 
+@dataclass(frozen=True)
+class DueSoon:
+    provider: str
+    dispute_id: str
+    amount: str
+    currency: str
+    respond_by: datetime
+
+
 @dataclass
 class Stats:
     total: int = 0
@@ -39,6 +48,8 @@ class Stats:
     at_risk: dict[str, Decimal] = field(default_factory=dict)
     recovered: dict[str, Decimal] = field(default_factory=dict)
     due_soon: int = 0
+    due_list: list[DueSoon] = field(default_factory=list)
+    """The most urgent first."""
     months: list[MonthOutcomes] = field(default_factory=list)
 
 
@@ -50,15 +61,17 @@ def compute(session: Session, now: datetime) -> Stats:
             Dispute.currency,
             Dispute.respond_by,
             Dispute.last_event_at,
+            Dispute.provider,
+            Dispute.dispute_id,
         )
     ).all()
     statuses: Counter[str] = Counter()
     at_risk: dict[str, Decimal] = defaultdict(Decimal)
     recovered: dict[str, Decimal] = defaultdict(Decimal)
     months: dict[str, Counter[str]] = defaultdict(Counter)
-    due_soon = 0
+    due_list: list[DueSoon] = []
     final = {status.value for status in Status if status.is_final}
-    for status, amount, currency, respond_by, last_event_at in rows:
+    for status, amount, currency, respond_by, last_event_at, provider, dispute_id in rows:
         statuses[status] += 1
         value = Decimal(amount)
         if status not in final:
@@ -70,7 +83,7 @@ def compute(session: Session, now: datetime) -> Stats:
             and respond_by is not None
             and now <= respond_by <= now + DUE_WINDOW
         ):
-            due_soon += 1
+            due_list.append(DueSoon(provider, dispute_id, amount, currency, respond_by))
         if status in final:
             bucket = "won" if status == Status.WON else "lost" if status == Status.LOST else "other"
             months[last_event_at.strftime("%Y-%m")][bucket] += 1
@@ -83,7 +96,8 @@ def compute(session: Session, now: datetime) -> Stats:
         else None,
         at_risk=dict(sorted(at_risk.items())),
         recovered=dict(sorted(recovered.items())),
-        due_soon=due_soon,
+        due_soon=len(due_list),
+        due_list=sorted(due_list, key=lambda due: due.respond_by),
         months=[
             MonthOutcomes(month, counts["won"], counts["lost"], counts["other"])
             for month, counts in sorted(months.items())[-CHART_MONTHS:]
