@@ -42,6 +42,8 @@ def register_evidence_sources(register: EvidenceSourceRegister) -> None:
     Sources contribute text fields, attachments and narrative sections to a dispute's evidence
     packet. Each is built with ``from_settings`` and may return ``None`` to stay off when it is
     not configured. A source that raises or times out is recorded and the others go on.
+    A provider plugin's own source sets ``provider = "<id>"``: it runs first, only for that
+    provider's disputes, and its facts reach the other sources as ``provider_facts``.
     """
 
 

@@ -27,7 +27,12 @@ from engine.registry import (
 from engine.sources import EvidenceSource
 from engine.storage import StorageFactory
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("providers.paystand.plugin", "engine.notifiers.plugin")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "engine.storage.plugin",
+    "evidence_sources.plugin",
+    "providers.paystand.plugin",
+    "engine.notifiers.plugin",
+)
 """Dotted paths of the plugins that ship with the engine."""
 
 

@@ -13,6 +13,7 @@ from engine.notify import Notifier
 from engine.plugins import Plugins
 from engine.provider import DisputeProvider
 from engine.settings import Settings
+from engine.storage import EvidenceStorage, open_storage
 
 
 class Runtime:
@@ -77,6 +78,11 @@ class Runtime:
             if notifier is not None:
                 built[name] = notifier
         return built
+
+    @cached_property
+    def storage(self) -> EvidenceStorage:
+        """Where evidence files are archived (``DISPUTES_STORAGE_URL``)."""
+        return open_storage(self.settings, self.plugins.storage)
 
     def close(self) -> None:
         for provider in self._providers.values():

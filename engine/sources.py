@@ -58,6 +58,10 @@ class EvidenceSource(abc.ABC):
 
     name: ClassVar[str]
     timeout_seconds: ClassVar[float] = 30.0
+    provider: ClassVar[str | None] = None
+    """Set to a provider id for a source that reads that processor's own facts (the total
+    actually paid…): it runs only for that provider's disputes, before every other source, and
+    its ``facts`` reach the others as ``EvidenceContext.provider_facts``."""
 
     @classmethod
     @abc.abstractmethod

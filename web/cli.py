@@ -194,7 +194,18 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _regen(args: argparse.Namespace) -> int:
-    raise NotConfigured("evidence regeneration is not part of this build yet")
+    from engine.pipeline import Outcome, regenerate
+
+    runtime = _runtime()
+    upgrade(runtime.database)
+    try:
+        outcome = regenerate(runtime, args.provider, args.dispute_id)
+    finally:
+        runtime.close()
+    print(f"{args.provider} {args.dispute_id}: {outcome}")
+    # Built but not sent for a reason the person should know (already submitted, past due):
+    # the command did its job, so only a failed build or a processor refusal is an error.
+    return EXIT_FAILURE if outcome.state in {Outcome.FAILED, Outcome.REJECTED} else 0
 
 
 if __name__ == "__main__":

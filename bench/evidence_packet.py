@@ -1,0 +1,97 @@
+"""Benchmark: build the evidence packet for 10 generated designs of 1600x1200 PNG.
+
+Prints the median build time and the output sizes against Stripe's limits. A benchmark, not a
+test: ``.venv/bin/python bench/evidence_packet.py [--runs N] [--designs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.evidence import EvidenceRules, FileField, TextField
+from engine.packet import (
+    BuiltDocuments,
+    PacketContent,
+    PacketImage,
+    PacketLimits,
+    build_documents,
+)
+from engine.sources import Section
+from engine.testing import make_design_image, make_dispute_state
+
+STRIPE = EvidenceRules(
+    text_fields=frozenset(TextField),
+    file_fields=frozenset(FileField),
+    file_size_limit=5_000_000,
+    total_file_size_limit=4_500_000,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--designs", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        images = tuple(
+            PacketImage(
+                name=f"design-{index}.png",
+                path=str(
+                    make_design_image(Path(scratch) / f"design-{index}.png", 1600, 1200, index)
+                ),
+                caption=f"Generated design {index}: a teal fox logo on a cream background",
+                created_at=f"2026-10-{index + 1:02d} 10:00",
+            )
+            for index in range(args.designs)
+        )
+        source_bytes = sum(Path(image.path).stat().st_size for image in images)
+        content = PacketContent(
+            dispute=make_dispute_state(),
+            provider_name="Stripe",
+            version=1,
+            generated_at=datetime.now(UTC),
+            facts={"total_amount_paid": "USD 1,234.56", "product": "Design Pro (yearly)"},
+            sections=(
+                Section(
+                    title="Activity",
+                    rows=(
+                        ("when", "what"),
+                        *((f"2026-10-{d:02d} 09:00", "login") for d in range(1, 29)),
+                    ),
+                ),
+            ),
+            images=images,
+        )
+        limits = PacketLimits.from_rules(STRIPE)
+        timings: list[float] = []
+        built: BuiltDocuments | None = None
+        for _run in range(args.runs):
+            started = time.perf_counter()
+            built = build_documents(content, limits)
+            timings.append(time.perf_counter() - started)
+    assert built is not None
+    receipt, service = len(built.receipt.data), len(built.service_documentation.data)
+    print(f"designs: {args.designs} × 1600×1200 PNG ({source_bytes / 1e6:.1f} MB as given)")
+    print(
+        f"runs: {args.runs}, median build time: {statistics.median(timings):.2f} s "
+        f"(min {min(timings):.2f} s, max {max(timings):.2f} s)"
+    )
+    print(f"receipt: {receipt / 1e3:.0f} kB, {built.receipt.pages} page(s)")
+    print(
+        f"service documentation: {service / 1e6:.2f} MB, "
+        f"{built.service_documentation.pages} pages, {built.images_shown} images shown, "
+        f"{built.images_omitted} left out"
+    )
+    print(
+        f"total: {(receipt + service) / 1e6:.2f} MB of the {limits.total_bytes / 1e6:.2f} MB "
+        f"budget (Stripe: 4.5 MB all files, 5 MB a file)"
+    )
+
+
+if __name__ == "__main__":
+    main()

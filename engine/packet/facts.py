@@ -1,0 +1,44 @@
+"""Well-known fact names sources use, and how the receipt labels them.
+
+Sources may add any other fact; it appears under "Other details" with a label made from its
+name. Values are shown exactly as given (they are already formatted: ``"USD 798.29"``).
+"""
+
+from __future__ import annotations
+
+CUSTOMER_NAME = "customer_name"
+CUSTOMER_EMAIL = "customer_email"
+BILLING_ADDRESS = "billing_address"
+CUSTOMER_PURCHASE_IP = "customer_purchase_ip"
+CUSTOMER_ID = "customer_id"
+PRODUCT = "product"
+PURCHASED_AT = "purchased_at"
+PAYMENT_ID = "payment_id"
+PAYMENT_METHOD = "payment_method"
+AMOUNT_CHARGED = "amount_charged"
+TOTAL_AMOUNT_PAID = "total_amount_paid"
+"""What the customer actually paid in all (the processor's own figure, refunds deducted)."""
+SERVICE_DATE = "service_date"
+
+CUSTOMER_LABELS = {
+    CUSTOMER_NAME: "Name",
+    CUSTOMER_EMAIL: "Email",
+    CUSTOMER_ID: "Customer id",
+    BILLING_ADDRESS: "Billing address",
+    CUSTOMER_PURCHASE_IP: "IP address at purchase",
+}
+
+PURCHASE_LABELS = {
+    PRODUCT: "Product or service",
+    PURCHASED_AT: "Purchased",
+    PAYMENT_ID: "Payment reference",
+    PAYMENT_METHOD: "Payment method",
+    AMOUNT_CHARGED: "Amount charged",
+    SERVICE_DATE: "Service date",
+}
+
+KNOWN = frozenset(CUSTOMER_LABELS) | frozenset(PURCHASE_LABELS) | {TOTAL_AMOUNT_PAID}
+
+
+def label_for(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize() or name

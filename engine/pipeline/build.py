@@ -1,0 +1,294 @@
+"""Building one evidence version: sources → documents → text fields → validation → archive.
+
+The version number is reserved first (a ``building`` row under the dispute's lock), so the
+archived names can carry it and two concurrent builds never share a number. A build that dies
+leaves that row behind; the next build marks it failed ("interrupted").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.db.base import utcnow
+from engine.db.models import Dispute, EvidenceState, EvidenceVersion
+from engine.db.records import read_state
+from engine.errors import ProviderUnavailable
+from engine.evidence import (
+    EvidenceFile,
+    EvidencePacket,
+    EvidenceRules,
+    FileField,
+    Violation,
+    validate_packet,
+)
+from engine.model import DisputeState
+from engine.money import format_amount
+from engine.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
+from engine.packet import build_documents as render_documents
+from engine.packet import facts as known
+from engine.packet.documents import merged_facts
+from engine.pipeline.collect import Collected, build_sources, collect
+from engine.pipeline.texts import plan_texts
+from engine.runtime import Runtime
+from engine.storage.names import object_name
+
+log = logging.getLogger("disputes.evidence")
+
+SETTLED = frozenset({EvidenceState.SUBMITTED, EvidenceState.SENT_MANUALLY})
+"""Dispute evidence states that record what the processor already has: a new version never
+overwrites them."""
+
+_DOCUMENTS = (
+    (FileField.RECEIPT, "receipt", "_receipt_url"),
+    (FileField.SERVICE_DOCUMENTATION, "service_documentation", "_service_doc_url"),
+)
+
+
+@dataclass(frozen=True)
+class BuiltVersion:
+    version: int
+    state: str
+    """``ready`` or ``failed``."""
+    packet: EvidencePacket
+    error: str | None
+
+
+def set_dispute_evidence_state(dispute: Dispute, state: str) -> None:
+    if dispute.evidence_state in SETTLED and state not in SETTLED:
+        return
+    dispute.evidence_state = state
+
+
+def reserve_version(runtime: Runtime, dispute_pk: int) -> tuple[int, DisputeState]:
+    with runtime.database.transaction() as session:
+        dispute = session.scalars(
+            select(Dispute).where(Dispute.id == dispute_pk).with_for_update()
+        ).one()
+        for stale in session.scalars(
+            select(EvidenceVersion).where(
+                EvidenceVersion.dispute_pk == dispute_pk,
+                EvidenceVersion.state == EvidenceState.BUILDING,
+            )
+        ):
+            stale.state, stale.error = EvidenceState.FAILED, "interrupted while building"
+        for unsent in session.scalars(
+            select(EvidenceVersion).where(
+                EvidenceVersion.dispute_pk == dispute_pk,
+                EvidenceVersion.state.in_((EvidenceState.READY, EvidenceState.MANUAL_REQUIRED)),
+            )
+        ):
+            # Never sent, and about to be replaced: only the newest packet is the one to send.
+            unsent.state = EvidenceState.SUPERSEDED
+        latest = session.scalar(
+            select(func.max(EvidenceVersion.version)).where(
+                EvidenceVersion.dispute_pk == dispute_pk
+            )
+        )
+        version = (latest or 0) + 1
+        session.add(
+            EvidenceVersion(
+                dispute_pk=dispute_pk,
+                version=version,
+                state=EvidenceState.BUILDING,
+                fields={},
+                files=[],
+                sources={},
+            )
+        )
+        set_dispute_evidence_state(dispute, EvidenceState.BUILDING)
+        return version, read_state(dispute)
+
+
+def build_version(runtime: Runtime, dispute_pk: int, work_dir: Path) -> BuiltVersion:
+    """Build, validate and archive a new evidence version of the dispute.
+
+    Returns the version whatever its fate (``failed`` with the reason when the packet breaks the
+    provider's rules); raises :class:`ProviderUnavailable` (storage down) after marking the
+    version failed, so the caller can retry later with a fresh version.
+    """
+    version, dispute = reserve_version(runtime, dispute_pk)
+    provider = runtime.provider(dispute.provider)
+    try:
+        return _build(
+            runtime,
+            dispute_pk,
+            dispute,
+            version,
+            provider.display_name,
+            provider.evidence_rules,
+            work_dir,
+        )
+    except ProviderUnavailable as error:
+        _fail(runtime, dispute_pk, version, f"archiving failed: {error}")
+        raise
+    except BaseException as error:
+        _fail(runtime, dispute_pk, version, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _build(
+    runtime: Runtime,
+    dispute_pk: int,
+    dispute: DisputeState,
+    version: int,
+    provider_name: str,
+    rules: EvidenceRules,
+    work_dir: Path,
+) -> BuiltVersion:
+    sources, reports = build_sources(runtime.plugins.evidence_sources, runtime.settings)
+    collected = collect(sources, dispute, work_dir)
+    reports.update(collected.reports)
+    content = _content(dispute, provider_name, version, collected)
+    record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
+    try:
+        documents = render_documents(content, PacketLimits.from_rules(rules))
+    except PacketTooLarge as error:
+        _fail(runtime, dispute_pk, version, str(error), record)
+        return BuiltVersion(version, EvidenceState.FAILED, EvidencePacket(), str(error))
+    facts = merged_facts(content)
+    plan = plan_texts(collected.texts, facts, content.sections, _summary(content), rules)
+    files: list[EvidenceFile] = []
+    file_records: list[dict[str, Any]] = []
+    fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
+    for (field, kind, url_field), pdf in zip(
+        _DOCUMENTS, (documents.receipt, documents.service_documentation), strict=True
+    ):
+        local = work_dir / f"{kind}.pdf"
+        local.write_bytes(pdf.data)
+        name = object_name(
+            runtime.settings.secret_key, dispute.provider, dispute.dispute_id, kind, version, "pdf"
+        )
+        url = runtime.storage.put(name, pdf.data, "application/pdf")
+        fields[url_field] = url
+        accepted = field in rules.file_fields
+        if accepted:
+            files.append(EvidenceFile(field, str(local), "application/pdf"))
+        file_records.append(
+            {
+                "kind": kind,
+                "name": name,
+                "filename": f"{dispute.provider}-{dispute.dispute_id}-v{version}-{kind}.pdf",
+                "url": url,
+                "sha256": hashlib.sha256(pdf.data).hexdigest(),
+                "bytes": len(pdf.data),
+                "mime": "application/pdf",
+                "pages": pdf.pages,
+                "in_packet": accepted,
+            }
+        )
+    packet = EvidencePacket(texts=tuple(plan.texts), files=tuple(files))
+    violations = validate_packet(
+        packet, rules, {f.path: Path(f.path).stat().st_size for f in files}
+    )
+    record["_packet"] = {
+        "images_shown": documents.images_shown,
+        "images_omitted": documents.images_omitted,
+        "unreadable": documents.unreadable,
+        "texts_dropped": plan.dropped,
+        "texts_cut": plan.cut,
+        "conflicts": collected.conflicts,
+    }
+    problem = violations_text(violations) or None
+    state = EvidenceState.FAILED if violations else EvidenceState.READY
+    with runtime.database.transaction() as session:
+        row = _version_row(session, dispute_pk, version)
+        row.state, row.error = state, problem
+        row.fields, row.files, row.sources = fields, file_records, record
+        dispute_row = session.get_one(Dispute, dispute_pk, with_for_update=True)
+        set_dispute_evidence_state(dispute_row, state)
+    if violations:
+        log.error(
+            "%s %s v%d breaks the rules: %s", dispute.provider, dispute.dispute_id, version, problem
+        )
+    return BuiltVersion(version, state, packet, problem)
+
+
+def violations_text(violations: list[Violation]) -> str:
+    return "; ".join(str(violation) for violation in violations)
+
+
+def _content(
+    dispute: DisputeState, provider_name: str, version: int, collected: Collected
+) -> PacketContent:
+    images: list[PacketImage] = []
+    notes: list[str] = []
+    for attachment in collected.attachments:
+        mime = attachment.mime or mimetypes.guess_type(attachment.name)[0] or ""
+        if mime.startswith("image/"):
+            images.append(
+                PacketImage(
+                    name=attachment.name,
+                    path=attachment.path,
+                    caption=attachment.caption,
+                    created_at=attachment.created_at,
+                )
+            )
+        else:
+            notes.append(
+                f"The document “{attachment.name}” ({mime or 'unknown type'}) is kept with the "
+                "evidence but cannot be shown inside this PDF."
+            )
+    return PacketContent(
+        dispute=dispute,
+        provider_name=provider_name,
+        version=version,
+        generated_at=utcnow(),
+        facts=dict(collected.facts),
+        sections=tuple(collected.sections),
+        images=tuple(images),
+        notes=tuple(notes),
+    )
+
+
+def _summary(content: PacketContent) -> str:
+    """A neutral cover note for ``uncategorized_text``; sources may give a better one."""
+    dispute = content.dispute
+    payment = f"payment {dispute.payment_id}" if dispute.payment_id else "the payment"
+    parts = [
+        f"This evidence answers dispute {dispute.dispute_id} about {payment} of "
+        f"{dispute.money.currency} {format_amount(dispute.money.amount)}.",
+        "The attached receipt records the purchase and the customer's identity.",
+    ]
+    if content.images:
+        parts.append(
+            "The attached service documentation shows what the customer received and used "
+            f"({len(content.images)} items)."
+        )
+    elif content.sections:
+        parts.append("The attached service documentation shows how the customer used the service.")
+    paid = content.facts.get(known.TOTAL_AMOUNT_PAID)
+    if paid:
+        parts.append(f"Total amount the customer paid: {paid}.")
+    return " ".join(parts)
+
+
+def _version_row(session: Any, dispute_pk: int, version: int) -> EvidenceVersion:
+    row: EvidenceVersion = session.scalars(
+        select(EvidenceVersion).where(
+            EvidenceVersion.dispute_pk == dispute_pk, EvidenceVersion.version == version
+        )
+    ).one()
+    return row
+
+
+def _fail(
+    runtime: Runtime,
+    dispute_pk: int,
+    version: int,
+    error: str,
+    sources: dict[str, Any] | None = None,
+) -> None:
+    with runtime.database.transaction() as session:
+        row = _version_row(session, dispute_pk, version)
+        row.state, row.error = EvidenceState.FAILED, error
+        if sources is not None:
+            row.sources = sources
+        dispute = session.get_one(Dispute, dispute_pk, with_for_update=True)
+        set_dispute_evidence_state(dispute, EvidenceState.FAILED)
