@@ -42,7 +42,7 @@ other exception stops the work with its message kept on the dispute."""
 def default_handler() -> DisputeHandler:
     """The evidence pipeline's ``respond``, imported late: the pipeline imports the runtime and
     the worker must load without pulling in WeasyPrint until there is work."""
-    from engine.pipeline import respond  # type: ignore[import-not-found,unused-ignore,attr-defined]
+    from engine.pipeline import respond
 
     handler: DisputeHandler = respond
     return handler

@@ -2,53 +2,44 @@
 that serves local files.
 
 Storage with links of its own (S3 presigned URLs) hands those out; local storage has none, so
-the app signs ``/files/{token}`` with ``DISPUTES_SECRET_KEY`` and an expiry: the token names
-the file, so a link cannot be edited into another file's.
+the app serves ``/files/{name}?expires=E&signature=S``, signed by
+:mod:`engine.storage.signing` with a key derived from ``DISPUTES_SECRET_KEY`` for this one
+purpose: the signature covers the file's name and the expiry, so a link can be neither edited
+into another file's nor kept past its time.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from engine.errors import DisputeEngineError
 from engine.runtime import Runtime
 from engine.storage import EvidenceStorage
-from web.signing import Signer
+from engine.storage.signing import file_link_query, verify_file_link
 
 log = logging.getLogger("disputes.web")
 
 LINK_SECONDS = 3600
-_PURPOSE = "evidence-file"
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 """Served files may be framed by the dashboard (inline PDF preview), nothing else."""
-
-
-class FileRef(msgspec.Struct, frozen=True):
-    name: str
-    mime: str
-    filename: str
-
-
-_ref_decoder = msgspec.json.Decoder(FileRef)
+_MIME = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 def storage_of(runtime: Runtime) -> EvidenceStorage | None:
     """The runtime's evidence storage; ``None`` when it cannot be opened (the page then shows
     the file without a link instead of failing)."""
     try:
-        storage = getattr(runtime, "storage", None)
+        return runtime.storage
     except DisputeEngineError as error:
         log.warning("evidence storage unavailable: %s", error)
         return None
-    return storage if isinstance(storage, EvidenceStorage) else None
 
 
 def file_link(runtime: Runtime, record: dict[str, Any]) -> str | None:
@@ -57,15 +48,13 @@ def file_link(runtime: Runtime, record: dict[str, Any]) -> str | None:
     if not isinstance(name, str) or not name:
         return None
     storage = storage_of(runtime)
-    if storage is not None:
-        own = storage.link(name, LINK_SECONDS)
-        if own is not None:
-            return own
-    mime = str(record.get("mime") or "application/octet-stream")
-    filename = f"{record.get('kind') or 'evidence'}{_extension(mime)}"
-    ref = msgspec.json.encode(FileRef(name=name, mime=mime, filename=filename)).decode()
-    signer = Signer(runtime.settings.secret_key)
-    return f"/files/{signer.sign(_PURPOSE, ref, LINK_SECONDS)}"
+    if storage is None:
+        return None
+    own = storage.link(name, LINK_SECONDS)
+    if own is not None:
+        return own
+    query = file_link_query(runtime.settings.secret_key, name, LINK_SECONDS)
+    return f"/files/{name}?{urlencode(query)}"
 
 
 def link_origins(links: list[str | None]) -> list[str]:
@@ -78,34 +67,34 @@ def link_origins(links: list[str | None]) -> list[str]:
     return sorted(origins)
 
 
-def _extension(mime: str) -> str:
-    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(mime, "")
-
-
 class FileController(Controller):
     path = "/files"
     include_in_schema = False
 
-    @get("/{token:str}", sync_to_thread=True)
+    @get("/{name:str}", sync_to_thread=True)
     def serve(
         self,
-        token: FromPath[str],
+        name: FromPath[str],
         runtime: NamedDependency[Runtime],
+        expires: FromQuery[str] = "",
+        signature: FromQuery[str] = "",
     ) -> Response[bytes]:
-        ref_text = Signer(runtime.settings.secret_key).unsign(_PURPOSE, token)
-        storage = storage_of(runtime)
-        if ref_text is None or storage is None:
+        # One answer for every refusal: a bad link does not say which part was wrong.
+        if not verify_file_link(runtime.settings.secret_key, name, expires, signature):
             raise NotFoundException()
-        ref = _ref_decoder.decode(ref_text)
+        storage = storage_of(runtime)
+        if storage is None:
+            raise NotFoundException()
         try:
-            data = storage.get(ref.name)
+            data = storage.get(name)
         except FileNotFoundError:
             raise NotFoundException() from None
+        extension = name.rsplit(".", 1)[-1]
         return Response(
             data,
-            media_type=ref.mime,
+            media_type=_MIME.get(extension, "application/octet-stream"),
             headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(ref.filename)}",
+                "Content-Disposition": f"inline; filename=evidence.{extension}",
                 "Cache-Control": "private, no-store",
                 "Content-Security-Policy": FILE_CSP,
                 "X-Frame-Options": "SAMEORIGIN",

@@ -1,6 +1,6 @@
-"""Signed, expiring tokens (HMAC-SHA256 with ``DISPUTES_SECRET_KEY``) for sessions, CSRF and
-file links. Each use has its own purpose string, so a token made for one can never pass as
-another."""
+"""Signed, expiring tokens (HMAC-SHA256 with ``DISPUTES_SECRET_KEY``) for sessions and CSRF.
+Each use has its own purpose string, so a token made for one can never pass as another (file
+links have their own key, from :mod:`engine.storage.signing`)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -13,9 +12,9 @@ from sqlalchemy import select
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion
 from engine.runtime import Runtime
+from engine.storage.names import object_name
 from engine.testing import MakeSettings
 from tests.support.engine import make_runtime
-from tests.support.storage import DirectoryStorage
 from web.app import create_app
 
 DASHBOARD_KEY = "dashboard-key-0123456789"
@@ -25,9 +24,8 @@ Client = TestClient  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def runtime(make_settings: MakeSettings, tmp_path: Path) -> Iterator[Runtime]:
+def runtime(make_settings: MakeSettings) -> Iterator[Runtime]:
     runtime = make_runtime(make_settings(dashboard_key=DASHBOARD_KEY))
-    runtime.storage = DirectoryStorage(tmp_path / "files")  # type: ignore[attr-defined]
     yield runtime
     runtime.close()
 
@@ -60,7 +58,7 @@ def add_evidence(
     state: str = EvidenceState.READY,
 ) -> int:
     """Archive a packet the way the pipeline does: a version row and a stored PDF."""
-    storage: DirectoryStorage = runtime.storage  # type: ignore[attr-defined]
+    storage = runtime.storage
     with runtime.database.transaction() as session:
         dispute = session.scalars(
             select(Dispute).where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
@@ -71,7 +69,9 @@ def add_evidence(
             .order_by(EvidenceVersion.version.desc())
         )
         version = (latest or 0) + 1
-        name = f"{dispute_id}-v{version}-receipt-{hashlib.sha256(PDF).hexdigest()[:8]}.pdf"
+        name = object_name(
+            runtime.settings.secret_key, provider, dispute_id, "receipt", version, "pdf"
+        )
         url = storage.put(name, PDF, "application/pdf")
         session.add(
             EvidenceVersion(

@@ -13,10 +13,10 @@ from engine.db.base import utcnow
 from engine.db.models import Dispute, NotificationRow, Submission
 from engine.model import Status
 from engine.runtime import Runtime
+from engine.storage.names import object_name
+from engine.storage.signing import file_link_query
 from tests.support.engine import add_dispute
 from tests.web.conftest import PDF, Client, add_evidence
-from web.files import _PURPOSE
-from web.signing import Signer
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -167,27 +167,31 @@ def test_a_file_link_serves_the_pdf_inline_and_only_to_its_signature(
 ) -> None:
     add_dispute(runtime, "dp_1")
     add_evidence(runtime, "acme", "dp_1")
-    link = re.search(r'src="(/files/[^"]+)"', signed_in.get("/disputes/acme/dp_1").text)
-    assert link is not None
+    found = re.search(r'src="(/files/[^"]+)"', signed_in.get("/disputes/acme/dp_1").text)
+    assert found is not None
+    link = found.group(1).replace("&amp;", "&")
     signed_in.cookies.clear()  # the link itself is the permission, for a while
-    response = signed_in.get(link.group(1))
+    response = signed_in.get(link)
     assert response.status_code == 200
     assert response.content == PDF
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"].startswith("inline")
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "private, no-store"
-    tampered = link.group(1)[:-3] + ("AAA" if not link.group(1).endswith("AAA") else "BBB")
-    assert signed_in.get(tampered).status_code == 404
+    # another file's name under this signature, or a longer life, is refused
+    path, _, query = link.partition("?")
+    other = object_name(runtime.settings.secret_key, "acme", "dp_2", "receipt", 1, "pdf")
+    assert signed_in.get(f"/files/{other}?{query}").status_code == 404
+    expires = int(re.search(r"expires=(\d+)", query).group(1))  # type: ignore[union-attr]
+    longer = query.replace(f"expires={expires}", f"expires={expires + 3600}")
+    assert signed_in.get(f"{path}?{longer}").status_code == 404
+    assert signed_in.get(path).status_code == 404
 
 
 def test_an_expired_file_link_is_refused(client: Client, runtime: Runtime) -> None:
-    signer = Signer(runtime.settings.secret_key)
-    ref = '{"name":"x.pdf","mime":"application/pdf","filename":"receipt.pdf"}'
-    expired = signer.sign(_PURPOSE, ref, 60, now=time.time() - 3600)
-    assert client.get(f"/files/{expired}").status_code == 404
-    other_purpose = signer.sign("session:whatever", ref, 60)
-    assert client.get(f"/files/{other_purpose}").status_code == 404
+    name = object_name(runtime.settings.secret_key, "acme", "dp_1", "receipt", 1, "pdf")
+    query = file_link_query(runtime.settings.secret_key, name, 60, now=time.time() - 3600)
+    assert client.get(f"/files/{name}", params=query).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/static/app.css"])
