@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(runtime: Runtime) -> Iterator[str]:
-    worker = Worker(runtime, evidence_pipeline, idle_seconds=0.1)
+    with serving(runtime, Worker(runtime, evidence_pipeline, idle_seconds=0.1)) as base:
+        yield base
+
+
+@contextmanager
+def serving(runtime: Runtime, worker: Worker) -> Iterator[str]:
+    """``disputes serve`` in a thread: uvicorn on a free loopback port, worker in-process."""
     app = create_app(runtime, worker=worker)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -183,3 +190,68 @@ def test_a_wrong_key_in_the_browser_gets_the_sign_in_page(server: str, browser: 
     page.wait_for_url(f"{server}/disputes")
     assert page.locator("h2", has_text="Last sync").is_visible()
     page.close()
+
+
+def test_the_real_pipeline_answers_a_dispute_and_regenerates_it_from_the_browser(
+    browser: Any, make_settings: Any
+) -> None:
+    from engine.db.migrate import upgrade
+    from engine.plugins import Plugins, create_plugin_manager
+    from engine.testing import make_dispute_event
+    from tests.engine.pipeline.testpay import ProcessorServer
+
+    # given the real evidence pipeline, a processor on loopback and a dispute needing an answer
+    processor = ProcessorServer()
+    runtime = Runtime(
+        make_settings(
+            dashboard_key=DASHBOARD_KEY,
+            testpay_api_base=processor.url,
+            test_sources="designs",
+        ),
+        Plugins(create_plugin_manager(entry_points=False, extra=["tests.engine.pipeline.testpay"])),
+    )
+    upgrade(runtime.database)
+    runtime.book.apply_one(make_dispute_event(), source="webhook")
+    try:
+        with serving(runtime, Worker(runtime, idle_seconds=0.1)) as base:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/disputes?key={DASHBOARD_KEY}")
+            # when the worker has answered it (version 1, submitted to the processor)
+            deadline = time.monotonic() + 60
+            while "evidence submitted" not in page.locator("table.disputes").inner_text():
+                assert time.monotonic() < deadline, "the dispute was never answered"
+                time.sleep(0.3)
+                page.reload()
+            page.locator("table.disputes").get_by_role("link", name="testpay dp_test_1").click()
+            assert page.locator("#evidence-version").inner_text() == "1"
+            # then its archived PDFs are served behind signed links, previewed inline
+            previews = page.locator("iframe.preview")
+            assert previews.count() == 2
+            for index in range(2):
+                link = previews.nth(index).get_attribute("src")
+                served = page.request.get(f"{base}{link}")
+                assert served.status == 200
+                assert served.headers["content-type"] == "application/pdf"
+                assert served.body().startswith(b"%PDF")
+            assert "succeeded" in page.locator("section", has_text="Submissions").inner_text()
+            shot(page, "pipeline-submitted")
+            # when the person regenerates, the worker builds version 2 with the real pipeline
+            page.locator("#regenerate").click()
+            deadline = time.monotonic() + 60
+            while (
+                page.locator("#evidence-version").inner_text() != "2"
+                or page.locator("#work-state").count()
+            ):
+                assert time.monotonic() < deadline, "version 2 was never finished"
+                time.sleep(0.3)
+                page.reload()
+            heading = page.locator("h2", has_text="Evidence · version 2").inner_text()
+            assert "building" not in heading
+            assert page.locator("iframe.preview").count() == 2
+            shot(page, "pipeline-regenerated")
+            # and the processor was sent evidence exactly once (already answered: v2 is held)
+            assert len(processor.submissions) == 1
+            page.close()
+    finally:
+        runtime.close()
+        processor.close()
