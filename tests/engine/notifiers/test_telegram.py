@@ -244,3 +244,46 @@ def test_two_workers_on_postgresql_send_each_notification_exactly_once(
     assert who == sorted(f"acme dp_{n} · ada@example.com" for n in range(60))
     assert {row.state for row in notifications(setup)} == {"sent"}
     setup.close()
+
+
+def test_the_real_pipeline_announces_submitted_and_manual_submission_on_telegram(
+    make_settings: MakeSettings, telegram: TelegramEmulator
+) -> None:
+    from engine.db.migrate import upgrade
+    from engine.plugins import Plugins, create_plugin_manager
+    from engine.testing import make_dispute_event, make_dispute_state
+    from tests.engine.pipeline.testpay import ProcessorServer
+
+    processor = ProcessorServer()
+    runtime = Runtime(
+        make_settings(
+            telegram_bot_token=TELEGRAM_TOKEN,
+            telegram_chat_id=TELEGRAM_CHAT,
+            telegram_api_base=telegram.url,
+            testpay_api_base=processor.url,
+            test_sources="designs",
+        ),
+        Plugins(create_plugin_manager(entry_points=False, extra=["tests.engine.pipeline.testpay"])),
+    )
+    upgrade(runtime.database)
+    try:
+        runtime.book.apply_one(make_dispute_event(), source="webhook")
+        manual = make_dispute_state(provider="manualpay", dispute_id="mp_1", respond_by=None)
+        runtime.book.apply_one(make_dispute_event(manual), source="webhook")
+        # when the worker runs the real pipeline and then sends the outbox
+        Worker(runtime, delivery=NO_WAIT, idle_seconds=0).drain()
+        texts = [message.text for message in telegram.messages]
+        headlines = sorted(text.splitlines()[0] for text in texts)
+        assert headlines == [
+            "Evidence submitted: 798.29 USD",
+            "Manual submission needed: 798.29 USD",
+            "New chargeback: 798.29 USD",
+            "New chargeback: 798.29 USD",
+        ]
+        assert len(processor.submissions) == 1
+        # and running the worker again sends nothing twice
+        Worker(runtime, delivery=NO_WAIT, idle_seconds=0).drain()
+        assert len(telegram.messages) == 4
+    finally:
+        runtime.close()
+        processor.close()
