@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import msgspec
 
+from engine.errors import ProviderUnavailable
 from engine.model import DisputeState
 from engine.settings import Settings
 
@@ -42,3 +43,15 @@ class Notifier(abc.ABC):
         """Deliver one notification. Called from the worker with retries and backoff; raise
         :class:`engine.errors.ProviderUnavailable` for a failure worth retrying and
         :class:`engine.errors.ProviderRejected` for one that is not."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release network clients at shutdown."""
+
+
+class NotifierThrottled(ProviderUnavailable):
+    """The channel asked us to slow down; ``retry_after`` seconds is its own wish (Telegram's
+    429 ``parameters.retry_after``), honoured by the worker's backoff."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -32,6 +32,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "evidence_sources.plugin",
     "providers.stripe.plugin",
     "providers.paystand.plugin",
+    "engine.notifiers.plugin",
 )
 """Dotted paths of the plugins that ship with the engine."""
 

@@ -24,10 +24,16 @@ class Runtime:
         settings: Settings,
         plugins: Plugins | None = None,
         *,
-        after_apply: Sequence[AfterApply] = (),
+        after_apply: Sequence[AfterApply] | None = None,
     ) -> None:
+        """``after_apply`` defaults to the engine's announcements (new disputes, outcomes);
+        pass ``()`` for a runtime that announces nothing."""
         self.settings = settings
         self.plugins = plugins or Plugins.load()
+        if after_apply is None:
+            from engine.announcements import announcer  # it needs this module's Runtime
+
+            after_apply = (announcer(self),)
         self._after_apply = list(after_apply)
         self._providers: dict[str, DisputeProvider] = {}
         self._lock = threading.Lock()
@@ -81,5 +87,8 @@ class Runtime:
     def close(self) -> None:
         for provider in self._providers.values():
             provider.close()
+        if "notifiers" in self.__dict__:
+            for notifier in self.notifiers.values():
+                notifier.close()
         if "database" in self.__dict__:
             self.database.dispose()

@@ -3,10 +3,13 @@ plugin, loaded because the project is installed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+from emulators.telegram import TelegramEmulator
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -20,3 +23,14 @@ def fixtures_dir() -> Path:
 # A shared, noisy 2-core machine: per-example deadlines would make property tests flaky.
 hypothesis_settings.register_profile("disputes", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("disputes")
+
+
+TELEGRAM_TOKEN = "123456:test-bot-token"
+TELEGRAM_CHAT = "4242"
+
+
+@pytest.fixture
+def telegram() -> Iterator[TelegramEmulator]:
+    """The Telegram Bot API emulator on a free loopback port (token and chat above)."""
+    with TelegramEmulator(tokens={TELEGRAM_TOKEN}, chats={TELEGRAM_CHAT}) as emulator:
+        yield emulator

@@ -1,31 +1,20 @@
-"""``create_app()``: the Litestar application, wired in one place."""
+"""``create_app()``: the Litestar application. All wiring lives in :mod:`web.plugin`."""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
-from litestar.di import Provide
+from litestar import Litestar
 
 from engine.runtime import Runtime
 from engine.settings import load_settings
-from web.webhooks import WebhookController
+from engine.worker import Worker
+from web.plugin import DisputesPlugin
 
 
-@get("/healthz", sync_to_thread=False)
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers. No auth, no database."""
-    return {"status": "ok"}
+def create_app(runtime: Runtime | None = None, *, worker: Worker | None = None) -> Litestar:
+    """Build the app around ``runtime`` (made from the environment when omitted).
 
-
-def create_app(runtime: Runtime | None = None) -> Litestar:
-    """Build the app around ``runtime`` (one is made from the environment when omitted)."""
+    With ``worker`` the app also runs that evidence worker in a background thread for as long
+    as it is up (``disputes serve``); webhooks never wait for it.
+    """
     engine_runtime = runtime or Runtime(load_settings())
-
-    def provide_runtime() -> Runtime:
-        return engine_runtime
-
-    return Litestar(
-        route_handlers=[healthz, WebhookController],
-        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
-        on_shutdown=[engine_runtime.close],
-        debug=False,
-    )
+    return Litestar(plugins=[DisputesPlugin(engine_runtime, worker)], debug=False)

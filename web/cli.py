@@ -109,6 +109,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from engine.worker import Worker
     from web.app import create_app
 
     runtime = _runtime()
@@ -116,8 +117,18 @@ def _serve(args: argparse.Namespace) -> int:
     # webhook token…) stops start-up with one line instead of failing the first webhook.
     runtime.configured_providers()
     upgrade(runtime.database)
-    app = create_app(runtime)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
+    app = create_app(runtime, worker=Worker(runtime))
+    # uvicorn's access log prints query strings (``?key=``): the app logs paths only.
+    logging.getLogger("disputes.access").setLevel(logging.INFO)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+        access_log=False,
+    )
     return 0
 
 
@@ -162,7 +173,24 @@ def _advance(bar: Progress, task: TaskID, seen: int) -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    raise NotConfigured("the evidence worker is not part of this build yet")
+    import signal
+    import threading
+
+    from engine.worker import Worker
+
+    runtime = _runtime()
+    runtime.configured_providers()  # a malformed provider setting: one line, now
+    upgrade(runtime.database)
+    runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print("disputes worker: processing queued evidence work (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        Worker(runtime).run(stop)
+    finally:
+        runtime.close()
+    return 0
 
 
 def _regen(args: argparse.Namespace) -> int:

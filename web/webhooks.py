@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, RawBody
 
 from engine.db.base import utcnow
 from engine.errors import NotConfigured, ProviderUnavailable
@@ -26,7 +28,11 @@ class WebhookController(Controller):
 
     @post("/{provider_id:str}", sync_to_thread=True, status_code=200, include_in_schema=False)
     def receive(
-        self, provider_id: str, request: Request[Any, Any, Any], body: bytes, runtime: Runtime
+        self,
+        provider_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        body: RawBody,
+        runtime: NamedDependency[Runtime],
     ) -> Response[dict[str, Any]]:
         return _receive(runtime, provider_id, {}, request, body)
 
@@ -38,11 +44,11 @@ class WebhookController(Controller):
     )
     def receive_with_token(
         self,
-        provider_id: str,
-        token: str,
+        provider_id: FromPath[str],
+        token: FromPath[str],
         request: Request[Any, Any, Any],
-        body: bytes,
-        runtime: Runtime,
+        body: RawBody,
+        runtime: NamedDependency[Runtime],
     ) -> Response[dict[str, Any]]:
         return _receive(runtime, provider_id, {"token": token}, request, body)
 

@@ -1,0 +1,71 @@
+"""What a person can ask for from the dashboard or the API: regenerate evidence, and record a
+packet sent by hand. Both views call these, so the rules live in one place."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db.models import Dispute, EvidenceVersion
+from engine.errors import DisputeEngineError
+from engine.queue import WorkReason, queue_work
+from engine.runtime import Runtime
+from engine.submission import SubmissionRefused, record_manual_submission
+
+
+class DisputeNotFound(DisputeEngineError):
+    pass
+
+
+class ActionRefused(DisputeEngineError):
+    """The action does not apply to this dispute; the message says why."""
+
+
+def _locked(session: Session, provider: str, dispute_id: str) -> Dispute:
+    dispute = session.scalars(
+        select(Dispute)
+        .where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
+        .with_for_update()
+    ).first()
+    if dispute is None:
+        raise DisputeNotFound(f"no {provider} dispute {dispute_id}")
+    return dispute
+
+
+def regenerate(runtime: Runtime, provider: str, dispute_id: str) -> None:
+    """Queue a new evidence version; the worker builds it (and resubmits if still allowed)."""
+    with runtime.database.transaction() as session:
+        queue_work(session, _locked(session, provider, dispute_id), WorkReason.REGENERATE)
+
+
+def can_mark_sent(runtime: Runtime, provider: str) -> bool:
+    provider_class = runtime.plugins.providers.get(provider)
+    return provider_class is not None and not provider_class.capabilities.supports_evidence_api
+
+
+def mark_sent(runtime: Runtime, provider: str, dispute_id: str, note: str) -> int:
+    """Record that the latest evidence version went to the processor by hand; its number."""
+    if not can_mark_sent(runtime, provider):
+        raise ActionRefused(
+            f"{provider} takes evidence through its API: the engine submits it, not a person"
+        )
+    with runtime.database.reading() as session:
+        dispute = session.scalars(
+            select(Dispute).where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
+        ).first()
+        if dispute is None:
+            raise DisputeNotFound(f"no {provider} dispute {dispute_id}")
+        version = session.scalar(
+            select(EvidenceVersion.version)
+            .where(EvidenceVersion.dispute_pk == dispute.id)
+            .order_by(EvidenceVersion.version.desc())
+            .limit(1)
+        )
+        pk = dispute.id
+    if version is None:
+        raise ActionRefused("there is no evidence packet yet: regenerate it first")
+    try:
+        record_manual_submission(runtime, pk, version, note or "sent by hand")
+    except SubmissionRefused as error:
+        raise ActionRefused(str(error)) from None
+    return version

@@ -1,0 +1,178 @@
+"""``/api``: disputes as JSON (DESIGN §2), the sync reports, and the two actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from engine.model import Stage, Status
+from engine.runtime import Runtime
+from engine.sync import last_reports
+from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate
+from web.api.schemas import DisputeOut, DisputePage, ErrorOut, SyncReportOut, dispute_out
+from web.files import file_link
+from web.gates import api_gate
+from web.queries import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    BadCursor,
+    Filters,
+    find_dispute,
+    list_disputes,
+    load_related,
+)
+
+AnyRequest = Request[Any, Any, Any]
+
+_ERRORS = {
+    401: ResponseSpec(ErrorOut, description="No key, or the wrong key"),
+    503: ResponseSpec(ErrorOut, description="DISPUTES_DASHBOARD_KEY is not set"),
+}
+_NOT_FOUND = {404: ResponseSpec(ErrorOut, description="No such dispute")}
+_REFUSED = {
+    403: ResponseSpec(ErrorOut, description="Signed-in browser without the CSRF header"),
+    409: ResponseSpec(ErrorOut, description="The action does not apply to this dispute"),
+}
+
+
+def api_error(request: AnyRequest, error: Exception) -> Response[ErrorOut]:
+    """Every API error is ``{"error": "…"}``, as the schema says."""
+    if isinstance(error, DisputeNotFound):
+        return Response(ErrorOut(error=str(error)), status_code=404)
+    if isinstance(error, ActionRefused):
+        return Response(ErrorOut(error=str(error)), status_code=409)
+    if isinstance(error, BadCursor):
+        return Response(ErrorOut(error=str(error)), status_code=400)
+    if isinstance(error, ValidationException):
+        details = "; ".join(
+            f"{item.get('key', '?')}: {item.get('message', '')}"
+            for item in (error.extra if isinstance(error.extra, list) else [])
+            if isinstance(item, dict)
+        )
+        return Response(ErrorOut(error=details or error.detail), status_code=400)
+    if isinstance(error, HTTPException):
+        return Response(ErrorOut(error=error.detail), status_code=error.status_code)
+    raise error
+
+
+class DisputeApiController(Controller):
+    path = "/api"
+    tags = ["disputes"]
+    before_request = staticmethod(api_gate)
+    security = [{"dashboard_key": []}]
+    exception_handlers = {
+        HTTPException: api_error,
+        DisputeNotFound: api_error,
+        ActionRefused: api_error,
+        BadCursor: api_error,
+    }
+
+    @get(
+        "/disputes",
+        sync_to_thread=True,
+        summary="List disputes, newest first",
+        responses={**_ERRORS, 400: ResponseSpec(ErrorOut, description="Bad filter or cursor")},
+    )
+    def list(
+        self,
+        runtime: NamedDependency[Runtime],
+        provider: FromQuery[str | None] = None,
+        status: FromQuery[Status | None] = None,
+        stage: FromQuery[Stage | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+        cursor: FromQuery[str | None] = None,
+    ) -> DisputePage:
+        filters = Filters(
+            provider=provider,
+            status=status.value if status else None,
+            stage=stage.value if stage else None,
+        )
+        with runtime.database.reading() as session:
+            rows, next_cursor = list_disputes(session, filters, limit, cursor)
+            related = load_related(session, [row.id for row in rows])
+            items = [
+                dispute_out(
+                    row,
+                    related.events[row.id],
+                    related.latest(row.id),
+                    lambda record: file_link(runtime, record),
+                )
+                for row in rows
+            ]
+        return DisputePage(items=items, next_cursor=next_cursor)
+
+    @get(
+        "/disputes/{provider:str}/{dispute_id:str}",
+        sync_to_thread=True,
+        summary="One dispute with its events and evidence",
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    def detail(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> DisputeOut:
+        return _dispute_json(runtime, provider, dispute_id)
+
+    @post(
+        "/disputes/{provider:str}/{dispute_id:str}/regenerate",
+        sync_to_thread=True,
+        status_code=202,
+        summary="Queue a new evidence version (resubmitted if still allowed)",
+        responses={**_ERRORS, **_NOT_FOUND, **_REFUSED},
+    )
+    def regenerate(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> DisputeOut:
+        regenerate(runtime, provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
+
+    @post(
+        "/disputes/{provider:str}/{dispute_id:str}/mark-sent",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Record that the latest packet was sent to the processor by hand",
+        description="Only for processors without an evidence API.",
+        responses={**_ERRORS, **_NOT_FOUND, **_REFUSED},
+    )
+    def mark_sent(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> DisputeOut:
+        mark_sent(runtime, provider, dispute_id, "marked sent through the API")
+        return _dispute_json(runtime, provider, dispute_id)
+
+    @get(
+        "/sync",
+        sync_to_thread=True,
+        summary="The last sync report of each provider",
+        responses=_ERRORS,
+    )
+    def sync(self, runtime: NamedDependency[Runtime]) -> dict[str, SyncReportOut]:
+        return msgspec.convert(last_reports(runtime), dict[str, SyncReportOut])
+
+
+def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOut:
+    with runtime.database.reading() as session:
+        row = find_dispute(session, provider, dispute_id)
+        if row is None:
+            raise DisputeNotFound(f"no {provider} dispute {dispute_id}")
+        related = load_related(session, [row.id])
+        return dispute_out(
+            row,
+            related.events[row.id],
+            related.latest(row.id),
+            lambda record: file_link(runtime, record),
+        )

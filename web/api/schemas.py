@@ -1,0 +1,167 @@
+"""The API's response shapes (DESIGN §2), as msgspec Structs: they are both what is encoded
+and what the OpenAPI schema is generated from, so the two cannot drift apart.
+
+Every field is always present (``None`` encodes as ``null``); amounts are decimal strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
+from engine.model import Funds, Stage, Status
+
+DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+"""An exact amount in major units: ``"798.29"``."""
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+
+
+class FileOut(msgspec.Struct, kw_only=True, omit_defaults=False):
+    kind: str
+    url: str | None
+    sha256: str | None
+    bytes: int | None
+
+
+class EvidenceOut(msgspec.Struct, kw_only=True):
+    state: str
+    version: int | None
+    submitted_at: datetime | None
+    fields: dict[str, str]
+    files: list[FileOut]
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: str
+    type: str
+    occurred_at: datetime
+    status: str | None
+    applied: bool
+
+
+class DisputeOut(msgspec.Struct, kw_only=True):
+    provider: str
+    dispute_id: str
+    account: str | None
+    stage: Stage
+    status: Status
+    provider_status: str
+    reason: str
+    provider_reason: str | None
+    network_reason_code: str | None
+    amount: DecimalText
+    currency: CurrencyCode
+    funds: Funds
+    respond_by: datetime | None
+    payment_id: str | None
+    customer_email: str | None
+    created_at: datetime | None
+    updated_at: datetime
+    evidence: EvidenceOut
+    events: list[EventOut]
+
+
+class DisputePage(msgspec.Struct, kw_only=True):
+    items: list[DisputeOut]
+    next_cursor: str | None
+
+
+class ErrorOut(msgspec.Struct, kw_only=True):
+    error: str
+
+
+class SyncReportOut(msgspec.Struct, kw_only=True):
+    provider: str
+    state: str
+    started_at: str
+    finished_at: str | None
+    seen: int
+    new: int
+    updated: int
+    queued: int
+    failed: int
+    errors: list[dict[str, str]]
+    error: str | None
+
+
+LinkFor = Callable[[dict[str, Any]], str | None]
+
+
+def public_fields(version: EvidenceVersion) -> dict[str, str]:
+    """The neutral text fields; ``_``-prefixed entries are the engine's own bookkeeping."""
+    return {
+        name: value if isinstance(value, str) else msgspec.json.encode(value).decode()
+        for name, value in sorted(version.fields.items())
+        if not name.startswith("_")
+    }
+
+
+def evidence_out(
+    dispute: Dispute, latest: EvidenceVersion | None, link_for: LinkFor
+) -> EvidenceOut:
+    if latest is None:
+        return EvidenceOut(
+            state=dispute.evidence_state or EvidenceState.NONE,
+            version=None,
+            submitted_at=None,
+            fields={},
+            files=[],
+        )
+    return EvidenceOut(
+        state=dispute.evidence_state,
+        version=latest.version,
+        submitted_at=latest.submitted_at,
+        fields=public_fields(latest),
+        files=[
+            FileOut(
+                kind=str(record.get("kind") or "file"),
+                url=link_for(record),
+                sha256=record.get("sha256"),
+                bytes=record.get("bytes"),
+            )
+            for record in latest.files
+        ],
+    )
+
+
+def event_out(row: DisputeEventRow) -> EventOut:
+    return EventOut(
+        id=row.event_id,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        status=row.status,
+        applied=row.applied,
+    )
+
+
+def dispute_out(
+    dispute: Dispute,
+    events: list[DisputeEventRow],
+    latest: EvidenceVersion | None,
+    link_for: LinkFor,
+) -> DisputeOut:
+    return DisputeOut(
+        provider=dispute.provider,
+        dispute_id=dispute.dispute_id,
+        account=dispute.account,
+        stage=Stage(dispute.stage),
+        status=Status(dispute.status),
+        provider_status=dispute.provider_status,
+        reason=dispute.reason,
+        provider_reason=dispute.provider_reason,
+        network_reason_code=dispute.network_reason_code,
+        amount=dispute.amount,
+        currency=dispute.currency,
+        funds=Funds(dispute.funds),
+        respond_by=dispute.respond_by,
+        payment_id=dispute.payment_id,
+        customer_email=dispute.customer_email,
+        created_at=dispute.created_at,
+        updated_at=dispute.updated_at,
+        evidence=evidence_out(dispute, latest, link_for),
+        events=[event_out(event) for event in events],
+    )
