@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -132,14 +131,14 @@ def _save(
         return SyncReport.from_row(run)
 
 
-def last_reports(runtime: Runtime) -> dict[str, Any]:
-    """The newest sync run of each provider, for ``GET /api/sync``."""
+def last_reports(runtime: Runtime) -> dict[str, SyncReport]:
+    """The newest sync run of each provider, for ``GET /api/sync`` and the dashboard."""
     with runtime.database.reading() as session:
         rows = session.scalars(
             select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
         )
-        latest: dict[str, Any] = {}
+        latest: dict[str, SyncReport] = {}
         for row in rows:
             if row.provider not in latest:
-                latest[row.provider] = msgspec.to_builtins(SyncReport.from_row(row))
+                latest[row.provider] = SyncReport.from_row(row)
         return latest

@@ -44,7 +44,7 @@ def test_a_sync_stores_every_dispute_and_queues_the_open_ones(runtime: Runtime) 
     assert (report.state, report.seen, report.new, report.updated) == ("finished", 10, 10, 0)
     assert report.queued == 5 and report.failed == 0
     assert seen == list(range(1, 11))
-    assert last_reports(runtime)["acme"]["new"] == 10
+    assert last_reports(runtime)["acme"].new == 10
 
 
 def test_re_running_a_sync_duplicates_nothing(runtime: Runtime) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
@@ -13,9 +12,9 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from engine.model import Stage, Status
 from engine.runtime import Runtime
-from engine.sync import last_reports
+from engine.sync import SyncReport, last_reports
 from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate
-from web.api.schemas import DisputeOut, DisputePage, ErrorOut, SyncReportOut, dispute_out
+from web.api.schemas import DisputeOut, DisputePage, ErrorOut, dispute_out
 from web.files import file_link
 from web.gates import api_gate
 from web.queries import (
@@ -160,8 +159,8 @@ class DisputeApiController(Controller):
         summary="The last sync report of each provider",
         responses=_ERRORS,
     )
-    def sync(self, runtime: NamedDependency[Runtime]) -> dict[str, SyncReportOut]:
-        return msgspec.convert(last_reports(runtime), dict[str, SyncReportOut])
+    def sync(self, runtime: NamedDependency[Runtime]) -> dict[str, SyncReport]:
+        return last_reports(runtime)
 
 
 def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOut:

@@ -74,20 +74,6 @@ class ErrorOut(msgspec.Struct, kw_only=True):
     error: str
 
 
-class SyncReportOut(msgspec.Struct, kw_only=True):
-    provider: str
-    state: str
-    started_at: str
-    finished_at: str | None
-    seen: int
-    new: int
-    updated: int
-    queued: int
-    failed: int
-    errors: list[dict[str, str]]
-    error: str | None
-
-
 LinkFor = Callable[[dict[str, Any]], str | None]
 
 

@@ -88,7 +88,7 @@ def test_sync_stopped_by_an_outage_resumes_without_duplicates(
     assert (resumed.state, resumed.seen, resumed.new) == ("finished", 180, 130)
     assert count_disputes(runtime) == 180
     assert event_count(runtime) == 180
-    assert last_reports(runtime)["paystand"]["state"] == "finished"
+    assert last_reports(runtime)["paystand"].state == "finished"
 
 
 def test_an_unreadable_dispute_does_not_hold_back_the_others(
