@@ -91,3 +91,29 @@ def test_claim_is_read_from_the_dispute_resource() -> None:
 )
 def test_a_claim_that_cannot_be_read_is_no_claim(body: bytes) -> None:
     assert claimed_last_updated(body, "disp1") is None
+
+
+PAYSTAND_ATTEMPTS = [
+    timedelta(0),
+    timedelta(minutes=5),
+    timedelta(minutes=20),
+    timedelta(hours=1, minutes=20),
+    timedelta(hours=13, minutes=20),
+    timedelta(days=1, hours=13, minutes=20),
+    timedelta(days=2, hours=13, minutes=20),
+    timedelta(days=3, hours=13, minutes=20),
+]
+"""When Paystand tries a delivery, from the first attempt: retries after 5 min, 15 min, 1 h,
+12 h, then daily; 8 attempts in all (domain/paystand.md)."""
+
+
+def test_patience_gives_the_api_retries_to_catch_up_and_lands_before_paystand_gives_up() -> None:
+    # Given an event announced at NOW whose change the API never shows
+    verdicts = [judge(NOW, API, NOW + after) for after in PAYSTAND_ATTEMPTS]
+    # Then the first attempt and at least one retry wait for the API
+    assert verdicts[:2] == [Freshness.API_BEHIND, Freshness.API_BEHIND]
+    # And at least two later attempts apply the API's state, so the event is not lost when
+    # the last retry fails for some other reason
+    assert verdicts[-2:] == [Freshness.WAITED_ENOUGH, Freshness.WAITED_ENOUGH]
+    # And the wait stays short: the fourth attempt (about 80 min) already applies
+    assert verdicts[3] is Freshness.WAITED_ENOUGH
