@@ -13,6 +13,8 @@ or receiving events in any order cannot change the outcome. The rules (DESIGN §
 * ``lost`` is reported as ``accepted`` when the engine itself accepted the dispute in that stage.
 * ``open`` (the provider does not say whether we must act) reads ``under_review`` once the engine
   has handed evidence for that stage over.
+* The customer's identity comes from the deciding snapshot; what it leaves out is filled from the
+  latest event that knows it (another snapshot, or the engine's own identification).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def fold(events: Iterable[DisputeEvent]) -> DisputeState | None:
     counts = [
         p.snapshot.submission_count for p in placed if p.snapshot.submission_count is not None
     ]
+    customer_id, customer_email, customer_name = _customer(snapshot, unique)
     return DisputeState(
         provider=winner.event.provider,
         dispute_id=winner.event.dispute_id,
@@ -75,9 +78,9 @@ def fold(events: Iterable[DisputeEvent]) -> DisputeState | None:
         network_reason_code=snapshot.network_reason_code,
         respond_by=snapshot.respond_by,
         payment_id=snapshot.payment_id,
-        customer_id=snapshot.customer_id,
-        customer_email=snapshot.customer_email,
-        customer_name=snapshot.customer_name,
+        customer_id=customer_id,
+        customer_email=customer_email,
+        customer_name=customer_name,
         created_at=min(created) if created else None,
         fees=snapshot.fees,
         submission_count=max(counts) if counts else None,
@@ -162,6 +165,32 @@ def _accepted_if_engine_accepted(winner: _Placed, placed: list[_Placed]) -> Stat
     ):
         return Status.ACCEPTED
     return status
+
+
+def _customer(
+    decisive: DisputeSnapshot, events: list[DisputeEvent]
+) -> tuple[str | None, str | None, str | None]:
+    """(id, email, name): the deciding snapshot's, gaps filled from the latest event knowing."""
+    known: list[tuple[str | None, str | None, str | None]] = []
+    for event in sorted(events, key=_time_order, reverse=True):
+        if event.snapshot is not None:
+            snap = event.snapshot
+            known.append((snap.customer_id, snap.customer_email, snap.customer_name))
+        if event.customer is not None:
+            who = event.customer
+            known.append((who.customer_id, who.email, who.name))
+    first = (decisive.customer_id, decisive.customer_email, decisive.customer_name)
+    return (
+        _first_known(first[0], (item[0] for item in known)),
+        _first_known(first[1], (item[1] for item in known)),
+        _first_known(first[2], (item[2] for item in known)),
+    )
+
+
+def _first_known(preferred: str | None, others: Iterable[str | None]) -> str | None:
+    if preferred:
+        return preferred
+    return next((value for value in others if value), None)
 
 
 def _funds(events: list[DisputeEvent]) -> Funds:

@@ -123,6 +123,15 @@ class DisputeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     """Submissions the provider has recorded, where it says (Stripe's ``submission_count``)."""
 
 
+class CustomerIdentity(msgspec.Struct, frozen=True, kw_only=True):
+    """Who the customer is, as the engine's evidence sources found out (Stripe's dispute object
+    names no customer; its charge does)."""
+
+    customer_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
 class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One provider event about one dispute, already translated into neutral terms.
 
@@ -143,6 +152,9 @@ class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
     evidence_sent: bool = False
     """The engine's own event: evidence for the current stage reached the processor (by hand,
     for processors without an evidence API). An ``open`` status then reads ``under_review``."""
+    customer: CustomerIdentity | None = None
+    """The engine's own event: the customer's identity, filling what the processor's own
+    description of the dispute leaves out (never overriding it)."""
 
 
 class DisputeState(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,6 +35,7 @@ from engine.packet import build_documents as render_documents
 from engine.packet import facts as known
 from engine.packet.documents import merged_facts
 from engine.pipeline.collect import Collected, build_sources, collect
+from engine.pipeline.identity import record_customer_identity
 from engine.pipeline.texts import plan_texts
 from engine.runtime import Runtime
 from engine.storage.names import object_name
@@ -145,6 +146,7 @@ def _build(
     sources, reports = build_sources(runtime.plugins.evidence_sources, runtime.settings)
     collected = collect(sources, dispute, work_dir)
     reports.update(collected.reports)
+    record_customer_identity(runtime, dispute, collected.facts)
     content = _content(dispute, provider_name, version, collected)
     record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -198,3 +199,38 @@ def test_nothing_to_fold_without_a_description_of_the_dispute() -> None:
     )
     assert fold([]) is None
     assert fold([money_only]) is None
+
+
+def test_the_customer_fills_gaps_but_never_overrides_the_processor() -> None:
+    from engine.model import CustomerIdentity
+
+    anonymous = event("evt_1", 0, Status.NEEDS_RESPONSE)
+    identified = DisputeEvent(
+        provider="acme",
+        event_id="engine:customer:dp_1:x",
+        dispute_id="dp_1",
+        type="engine.customer_identified",
+        occurred_at=BASE + timedelta(seconds=5),
+        customer=CustomerIdentity(email="jane@example.com", name="Jane"),
+    )
+    state = fold([anonymous, identified])
+    assert state is not None
+    assert (state.customer_email, state.customer_name, state.status) == (
+        "jane@example.com",
+        "Jane",
+        Status.NEEDS_RESPONSE,
+    )
+    # A later description by the processor that names the customer wins over the engine's
+    named = DisputeEvent(
+        provider="acme",
+        event_id="evt_2",
+        dispute_id="dp_1",
+        type="dispute.updated",
+        occurred_at=BASE + timedelta(seconds=9),
+        snapshot=msgspec.structs.replace(
+            anonymous.snapshot, customer_email="card-holder@example.com"
+        ),
+    )
+    state = fold([named, anonymous, identified])
+    assert state is not None
+    assert (state.customer_email, state.customer_name) == ("card-holder@example.com", "Jane")

@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, EvidenceVersion, NotificationRow, Submission
+from engine.db.models import (
+    Dispute,
+    DisputeEventRow,
+    EvidenceVersion,
+    NotificationRow,
+    Submission,
+)
 from engine.errors import DisputeUnknown, ProviderUnavailable
 from engine.pipeline import Outcome, regenerate, respond
 from engine.queue import WorkReason
@@ -361,3 +367,39 @@ def test_approving_without_a_held_version_is_refused(
     assert "there is none" in outcome.message
     assert versions(runtime, dispute_pk) == []
     assert processor.submissions == []
+
+
+def test_the_customer_a_provider_source_identifies_is_recorded_on_the_dispute(
+    make_runtime: RuntimeFactory, processor: ProcessorServer
+) -> None:
+    # given a dispute whose processor names no customer (as Stripe's dispute object does not)
+    runtime = make_runtime(test_sources="designs,provider_facts")
+    dispute_pk = seed(runtime, customer_id=None, customer_email=None, customer_name=None)
+
+    # when the evidence is built and the provider's facts source reads the customer's email
+    respond(runtime, dispute_pk, WorkReason.RESPOND)
+
+    # then the dispute shows who the customer is, and the timeline says where it came from
+    with runtime.database.reading() as session:
+        dispute = session.get_one(Dispute, dispute_pk)
+        assert dispute.customer_email == "p@x.io"
+        assert dispute.customer_name is None
+    # and building again adds no second identification
+    regenerate(runtime, "testpay", "dp_test_1")
+    with runtime.database.reading() as session:
+        kinds = session.scalars(
+            select(DisputeEventRow.type).where(DisputeEventRow.dispute_pk == dispute_pk)
+        ).all()
+    assert kinds.count("engine.customer_identified") == 1
+
+
+def test_a_processors_own_customer_is_never_overridden_by_a_source(
+    make_runtime: RuntimeFactory, processor: ProcessorServer
+) -> None:
+    runtime = make_runtime(test_sources="designs,provider_facts")
+    dispute_pk = seed(runtime)  # the processor says customer@example.com
+
+    respond(runtime, dispute_pk, WorkReason.RESPOND)
+
+    with runtime.database.reading() as session:
+        assert session.get_one(Dispute, dispute_pk).customer_email == "customer@example.com"
