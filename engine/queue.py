@@ -26,14 +26,21 @@ class WorkReason:
     """Build evidence and, if allowed, submit it."""
     REGENERATE = "regenerate"
     """A person asked for a new evidence version."""
+    SUBMIT = "submit"
+    """A person approved the evidence version held for review: submit that very version."""
+
+
+PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})
+"""Work a person asked for: it takes the place of work the engine queued on its own."""
 
 
 def queue_work(
     session: Session, dispute: Dispute, reason: str, *, not_before: datetime | None = None
 ) -> bool:
     """Queue work on ``dispute`` (inside the caller's transaction). A dispute already queued
-    keeps its place; a regenerate request overrides a plain respond. Returns True if queued."""
-    if dispute.work_state == WorkState.QUEUED and reason != WorkReason.REGENERATE:
+    keeps its place; a person's request (regenerate, submit) overrides a plain respond.
+    Returns True if queued."""
+    if dispute.work_state == WorkState.QUEUED and reason not in PERSON_REASONS:
         return False
     dispute.work_state = WorkState.QUEUED
     dispute.work_reason = reason

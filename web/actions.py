@@ -1,12 +1,13 @@
-"""What a person can ask for from the dashboard or the API: regenerate evidence, and record a
-packet sent by hand. Both views call these, so the rules live in one place."""
+"""What a person can ask for from the dashboard or the API: regenerate evidence, submit the
+version held for review, and record a packet sent by hand. Both views call these, so the rules
+live in one place."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute, EvidenceVersion
+from engine.db.models import Dispute, EvidenceState, EvidenceVersion
 from engine.errors import DisputeEngineError
 from engine.queue import WorkReason, queue_work
 from engine.runtime import Runtime
@@ -36,6 +37,41 @@ def regenerate(runtime: Runtime, provider: str, dispute_id: str) -> None:
     """Queue a new evidence version; the worker builds it (and resubmits if still allowed)."""
     with runtime.database.transaction() as session:
         queue_work(session, _locked(session, provider, dispute_id), WorkReason.REGENERATE)
+
+
+def held_version(runtime: Runtime, provider: str, dispute_id: str) -> int | None:
+    """The evidence version held for review (built, not sent), if the latest one is."""
+    with runtime.database.reading() as session:
+        dispute_pk = session.scalar(
+            select(Dispute.id).where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
+        )
+        return None if dispute_pk is None else _held(session, dispute_pk)
+
+
+def submit_held(runtime: Runtime, provider: str, dispute_id: str) -> int:
+    """Queue the submission of the version held for review; its number. The worker sends that
+    very version (the one the person reviewed), not a new build."""
+    if can_mark_sent(runtime, provider):
+        raise ActionRefused(f"{provider} has no evidence API: send the packet by hand")
+    with runtime.database.transaction() as session:
+        dispute = _locked(session, provider, dispute_id)
+        version = _held(session, dispute.id)
+        if version is None:
+            raise ActionRefused("no evidence version is held for review: regenerate it first")
+        queue_work(session, dispute, WorkReason.SUBMIT)
+    return version
+
+
+def _held(session: Session, dispute_pk: int) -> int | None:
+    latest = session.execute(
+        select(EvidenceVersion.version, EvidenceVersion.state)
+        .where(EvidenceVersion.dispute_pk == dispute_pk)
+        .order_by(EvidenceVersion.version.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.state != EvidenceState.READY:
+        return None
+    return int(latest.version)
 
 
 def can_mark_sent(runtime: Runtime, provider: str) -> bool:

@@ -1,7 +1,9 @@
 """Answering one dispute: build (or resume) an evidence version and hand it over.
 
 ``respond`` is what the evidence worker calls for a claimed dispute; ``regenerate`` is what a
-person asks for (``disputes regen``, the dashboard, the API). Both end in exactly one of:
+person asks for (``disputes regen``, the dashboard, the API), and so is ``submit`` — approving
+the version held for review (``DISPUTES_AUTO_SUBMIT=false``), which sends that very version,
+never a fresh build the person has not seen. Both end in exactly one of:
 submitted, held for review, manual submission required, refused (with the reason), rejected by
 the processor, or failed. A processor or storage that is down raises
 :class:`engine.errors.ProviderUnavailable` so the worker retries with backoff; a retry finds a
@@ -30,7 +32,7 @@ from engine.notify import NotificationKind
 from engine.outbox import announce
 from engine.pipeline.build import SETTLED, build_version, set_dispute_evidence_state
 from engine.provider import DisputeProvider
-from engine.queue import WorkReason
+from engine.queue import PERSON_REASONS, WorkReason
 from engine.runtime import Runtime
 from engine.submission import SubmissionRefused, submit_version
 
@@ -95,6 +97,15 @@ def respond(runtime: Runtime, dispute_pk: int, reason: str) -> RespondOutcome:
         latest = _latest_version(session, dispute_pk)
         evidence_state = dispute.evidence_state
     provider = runtime.provider(state.provider)
+    if reason == WorkReason.SUBMIT:
+        if latest is None or latest.state != EvidenceState.READY:
+            held = f"the latest is {latest.state}" if latest is not None else "there is none"
+            return RespondOutcome(
+                Outcome.REFUSED,
+                latest.version if latest is not None else None,
+                f"not submitted: no evidence version is held for review ({held})",
+            )
+        return _deliver_existing(runtime, dispute_pk, latest.version, reason)
     if reason != WorkReason.REGENERATE:
         if evidence_state in SETTLED:
             return RespondOutcome(Outcome.SKIPPED, None, f"evidence was already {evidence_state}")
@@ -179,7 +190,7 @@ def _deliver(
         _mark(runtime, dispute_pk, version, EvidenceState.MANUAL_REQUIRED)
         _announce(runtime, dispute_pk, NotificationKind.MANUAL_REQUIRED, f"v{version}", message)
         return RespondOutcome(Outcome.MANUAL_REQUIRED, version, message)
-    if reason != WorkReason.REGENERATE and not runtime.settings.auto_submit:
+    if reason not in PERSON_REASONS and not runtime.settings.auto_submit:
         return RespondOutcome(
             Outcome.READY, version, "held for review (DISPUTES_AUTO_SUBMIT=false)"
         )

@@ -202,6 +202,33 @@ def test_mark_sent_records_the_latest_packet_as_sent_by_hand(
     assert again.json() == {"error": "version 2 is already recorded as sent"}
 
 
+def test_submit_queues_the_version_held_for_review(
+    client: Client, runtime: Runtime, bearer: dict[str, str]
+) -> None:
+    pk = add_dispute(runtime, "dp_held")
+    path = "/api/disputes/acme/dp_held/submit"
+    # nothing held yet
+    refused = client.post(path, headers=bearer)
+    assert refused.status_code == 409
+    assert "no evidence version is held for review" in refused.json()["error"]
+    # when version 1 is held, approving it queues its submission for the worker
+    add_evidence(runtime, "acme", "dp_held", state=EvidenceState.READY)
+    response = client.post(path, headers=bearer)
+    assert response.status_code == 202, response.text
+    assert_matches(
+        client, "/api/disputes/{provider}/{dispute_id}/submit", "post", 202, response.json()
+    )
+    with runtime.database.reading() as session:
+        row = session.get_one(Dispute, pk)
+    assert (row.work_state, row.work_reason) == (WorkState.QUEUED, WorkReason.SUBMIT)
+    # a processor without an evidence API has nothing to submit to
+    add_dispute(runtime, "dp_hand", Status.OPEN, provider="handpay")
+    add_evidence(runtime, "handpay", "dp_hand", state=EvidenceState.READY)
+    by_hand = client.post("/api/disputes/handpay/dp_hand/submit", headers=bearer)
+    assert by_hand.status_code == 409
+    assert "send the packet by hand" in by_hand.json()["error"]
+
+
 def test_sync_reports_the_last_run_per_provider(
     client: Client, runtime: Runtime, bearer: dict[str, str]
 ) -> None:
@@ -259,6 +286,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
         "/api/disputes/{provider}/{dispute_id}",
         "/api/disputes/{provider}/{dispute_id}/regenerate",
         "/api/disputes/{provider}/{dispute_id}/mark-sent",
+        "/api/disputes/{provider}/{dispute_id}/submit",
         "/api/sync",
         "/healthz",
     }

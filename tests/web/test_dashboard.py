@@ -156,6 +156,26 @@ def test_mark_as_sent_is_offered_and_works_for_a_processor_without_evidence_api(
     assert "already recorded as sent" in again.text
 
 
+def test_a_held_version_is_offered_for_submission_and_queued_from_the_page(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    pk = add_dispute(runtime, "dp_r")
+    assert 'id="submit-held"' not in signed_in.get("/disputes/acme/dp_r").text
+    add_evidence(runtime, "acme", "dp_r", state="ready")
+    page = signed_in.get("/disputes/acme/dp_r").text
+    assert "Submit version 1" in page
+    token = csrf(signed_in, "/disputes/acme/dp_r")
+    # without the CSRF token the approval is refused
+    assert signed_in.post("/disputes/acme/dp_r/submit", follow_redirects=False).status_code == 403
+    response = signed_in.post(
+        "/disputes/acme/dp_r/submit", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    with runtime.database.reading() as session:
+        row = session.get_one(Dispute, pk)
+    assert (row.work_state, row.work_reason) == ("queued", "submit")
+
+
 def test_an_unknown_dispute_is_a_404_page(signed_in: Client) -> None:
     response = signed_in.get("/disputes/acme/nope")
     assert response.status_code == 404

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from engine.model import Stage, Status
 from engine.runtime import Runtime
 from engine.sync import SyncReport, last_reports
-from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate
+from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate, submit_held
 from web.api.schemas import DisputeOut, DisputePage, ErrorOut, dispute_out
 from web.files import file_link
 from web.gates import api_gate
@@ -137,6 +137,24 @@ class DisputeApiController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> DisputeOut:
         regenerate(runtime, provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
+
+    @post(
+        "/disputes/{provider:str}/{dispute_id:str}/submit",
+        sync_to_thread=True,
+        status_code=202,
+        summary="Submit the evidence version held for review",
+        description="With DISPUTES_AUTO_SUBMIT=false evidence is built and held; this sends "
+        "that very version (the worker does it), not a new build.",
+        responses={**_ERRORS, **_NOT_FOUND, **_REFUSED},
+    )
+    def submit(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> DisputeOut:
+        submit_held(runtime, provider, dispute_id)
         return _dispute_json(runtime, provider, dispute_id)
 
     @post(

@@ -13,10 +13,18 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.db.base import utcnow
+from engine.db.models import EvidenceState
 from engine.model import Stage, Status
 from engine.runtime import Runtime
 from engine.sync import last_reports
-from web.actions import ActionRefused, DisputeNotFound, can_mark_sent, mark_sent, regenerate
+from web.actions import (
+    ActionRefused,
+    DisputeNotFound,
+    can_mark_sent,
+    mark_sent,
+    regenerate,
+    submit_held,
+)
 from web.api.schemas import public_fields
 from web.dashboard import chart
 from web.dashboard.stats import compute
@@ -140,6 +148,9 @@ class DashboardController(Controller):
                 "submissions": submissions,
                 "notifications": notifications,
                 "can_mark_sent": can_mark_sent(runtime, provider) and bool(versions),
+                "can_submit": bool(versions)
+                and versions[0].state == EvidenceState.READY
+                and not can_mark_sent(runtime, provider),
                 "due_in": due_in,
                 "now": utcnow(),
                 "queued": request.query_params.get("queued") == "1",
@@ -153,6 +164,13 @@ class DashboardController(Controller):
         self, provider: FromPath[str], dispute_id: FromPath[str], runtime: NamedDependency[Runtime]
     ) -> Redirect:
         regenerate(runtime, provider, dispute_id)
+        return Redirect(_detail_url(provider, dispute_id) + "?queued=1", status_code=303)
+
+    @post("/{provider:str}/{dispute_id:str}/submit", sync_to_thread=True, status_code=303)
+    def submit(
+        self, provider: FromPath[str], dispute_id: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> Redirect:
+        submit_held(runtime, provider, dispute_id)
         return Redirect(_detail_url(provider, dispute_id) + "?queued=1", status_code=303)
 
     @post("/{provider:str}/{dispute_id:str}/mark-sent", sync_to_thread=True, status_code=303)

@@ -321,3 +321,43 @@ def test_a_tampered_archive_is_never_resent(
     with pytest.raises(ArchiveMismatch, match="receipt of evidence version 1"):
         respond(runtime, dispute_pk, WorkReason.RESPOND)
     assert processor.submissions == []
+
+
+def test_approving_the_held_version_submits_that_very_version(
+    make_runtime: RuntimeFactory, processor: ProcessorServer
+) -> None:
+    # given evidence built and held for review
+    runtime = make_runtime(auto_submit="false")
+    dispute_pk = seed(runtime)
+    assert respond(runtime, dispute_pk, WorkReason.RESPOND).state == Outcome.READY
+    reviewed = versions(runtime, dispute_pk)[0]
+
+    # when a person approves it
+    outcome = respond(runtime, dispute_pk, WorkReason.SUBMIT)
+
+    # then the reviewed version 1 is what reached the processor — no new build
+    assert (outcome.state, outcome.version) == (Outcome.SUBMITTED, 1)
+    assert [v.version for v in versions(runtime, dispute_pk)] == [1]
+    assert [s["version"] for s in processor.submissions] == [1]
+    sent = {f["kind"]: f["sha256"] for f in versions(runtime, dispute_pk)[0].files}
+    assert sent == {f["kind"]: f["sha256"] for f in reviewed.files}
+
+    # and approving again sends nothing more
+    again = respond(runtime, dispute_pk, WorkReason.SUBMIT)
+    assert again.state == Outcome.REFUSED
+    assert "no evidence version is held for review" in again.message
+    assert len(processor.submissions) == 1
+
+
+def test_approving_without_a_held_version_is_refused(
+    make_runtime: RuntimeFactory, processor: ProcessorServer
+) -> None:
+    runtime = make_runtime(auto_submit="false")
+    dispute_pk = seed(runtime)
+
+    outcome = respond(runtime, dispute_pk, WorkReason.SUBMIT)
+
+    assert outcome.state == Outcome.REFUSED
+    assert "there is none" in outcome.message
+    assert versions(runtime, dispute_pk) == []
+    assert processor.submissions == []
