@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -39,7 +41,10 @@ class EventOutcome:
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        """Whether the dispute changed in a way a person would call a change. The time of the
+        latest event and the processor's raw object move with every event, even one that only
+        repeats what was known (a sync re-reading an unchanged dispute): they do not count."""
+        return self.before is None or _material(self.before) != _material(self.after)
 
 
 @dataclass
@@ -48,6 +53,12 @@ class DeliveryOutcome:
     """``applied``, ``duplicate`` or ``ignored``."""
     events: list[EventOutcome] = field(default_factory=list)
 
+
+def _material(state: DisputeState) -> DisputeState:
+    return msgspec.structs.replace(state, last_event_at=_EPOCH, raw_dispute=None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 AfterApply = Callable[[Session, Dispute, EventOutcome], None]
 """Called inside the transaction after each event, to queue evidence work and notifications."""

@@ -5,7 +5,9 @@ Paystand posts every event of the account to every registered URL and retries an
 for days. Hence: a wrong token looks exactly like an unknown route (404); a body that is not a
 Paystand event is refused (400); an event about anything but a dispute is acknowledged and
 ignored (200); for a dispute event the body is only a hint — the dispute is re-read from the
-API and only what the API says is applied.
+API and only what the API says is applied. The one thing the hint decides is *when*: if the body
+shows a change the API does not show yet, the delivery is answered 503 for Paystand to retry
+(rule and bounds in :mod:`providers.paystand.freshness`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -22,6 +25,7 @@ from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.model import DisputeEvent
 from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.paystand.consts import DISPUTE_SOURCE_TYPE, EVENT_OBJECT
+from providers.paystand.freshness import Freshness, claimed_last_updated, judge
 from providers.paystand.mapping import UnreadableDispute, to_event
 
 log = logging.getLogger("disputes.paystand")
@@ -103,4 +107,42 @@ def handle(request: WebhookRequest, *, token: str, fetch: FetchDispute) -> Webho
         raise ProviderUnavailable(str(error)) from None
     if event.dispute_id != dispute_id:
         raise ProviderUnavailable(f"Paystand answered dispute {dispute_id} with {event.dispute_id}")
+    _wait_for_the_api(request, envelope.id, dispute_id, api_updated=event.occurred_at)
     return Accepted(event_id=envelope.id, event_type=event.type, events=(event,))
+
+
+def _wait_for_the_api(
+    request: WebhookRequest, event_id: str, dispute_id: str, *, api_updated: datetime
+) -> None:
+    """Raise :class:`ProviderUnavailable` (503, Paystand retries) while the API is behind the
+    change this event announces; log, and let the API's state through, when the body's claim
+    is one the engine will not wait for."""
+    claim = claimed_last_updated(request.body, dispute_id)
+    freshness = judge(claim, api_updated, request.received_at)
+    if freshness is Freshness.API_BEHIND:
+        raise ProviderUnavailable(
+            f"Paystand event {event_id}: the API shows dispute {dispute_id} as of "
+            f"{api_updated.isoformat()}, older than the event's {_claim_text(claim)}; "
+            "not applied, Paystand will retry"
+        )
+    if freshness is Freshness.WAITED_ENOUGH:
+        log.warning(
+            "Paystand event %s: the API still shows dispute %s as of %s, older than the "
+            "event's %s; applying the API's state (a later event or a sync brings the rest)",
+            event_id,
+            dispute_id,
+            api_updated.isoformat(),
+            _claim_text(claim),
+        )
+    elif freshness is Freshness.IMPLAUSIBLE:
+        log.warning(
+            "Paystand event %s claims dispute %s changed at %s, in the future: hint ignored, "
+            "the API's state applied",
+            event_id,
+            dispute_id,
+            _claim_text(claim),
+        )
+
+
+def _claim_text(claim: datetime | None) -> str:
+    return claim.isoformat() if claim is not None else "(no claim)"

@@ -183,3 +183,18 @@ def test_two_processes_applying_the_same_event_at_once_leave_one_row_and_one_cha
     with Database(database_url).reading() as session:
         assert count(session, Dispute) == rounds
         assert count(session, DisputeEventRow) == rounds
+
+
+def test_an_event_that_only_repeats_what_was_known_changes_nothing(book: DisputeBook) -> None:
+    # Given a dispute known from one event
+    book.apply_one(dispute_event("evt_1", Status.UNDER_REVIEW, seconds=0), source="webhook")
+    # When a later read (a sync, say) describes the very same dispute under another id
+    outcome = book.apply_one(dispute_event("sync_1", Status.UNDER_REVIEW, seconds=60), source="sync")
+    # Then it is stored, but it is no change and the dispute was not touched
+    assert not outcome.duplicate
+    assert not outcome.changed
+    with book.database.reading() as session:
+        applied = dict(session.execute(select(DisputeEventRow.event_id, DisputeEventRow.applied)).all())
+        dispute = session.scalars(select(Dispute)).one()
+    assert applied == {"evt_1": True, "sync_1": False}
+    assert dispute.last_event_at == BASE + timedelta(seconds=60)

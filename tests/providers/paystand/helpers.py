@@ -37,3 +37,15 @@ def deliveries(runtime: Runtime) -> list[dict[str, Any]]:
     with runtime.database.reading() as session:
         rows = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
         return [{"event_id": r.event_id, "outcome": r.outcome, "detail": r.detail} for r in rows]
+
+
+def stored_events(runtime: Runtime, dispute_id: str) -> dict[str, str | None]:
+    """Each stored event id with the Paystand status it recorded, in arrival order."""
+    with runtime.database.reading() as session:
+        rows = session.execute(
+            select(DisputeEventRow.event_id, DisputeEventRow.provider_status)
+            .join(Dispute)
+            .where(Dispute.dispute_id == dispute_id)
+            .order_by(DisputeEventRow.id)
+        )
+        return dict(rows.all())
