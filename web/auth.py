@@ -6,6 +6,8 @@
   (then a POST needs the ``X-CSRF-Token`` header).
 * Every dashboard POST carries the session's CSRF token as a form field.
 * No key configured: the dashboard and the API answer 503 naming ``DISPUTES_DASHBOARD_KEY``.
+* Every key presented (``?key=``, the sign-in form, ``Bearer``) goes through the per-address
+  throttle in :mod:`web.throttle`: too many wrong ones and the address gets 429s for a while.
 
 Sessions are bound to the key: changing ``DISPUTES_DASHBOARD_KEY`` logs every browser out.
 """

@@ -18,6 +18,7 @@ from web.auth import (
     Auth,
     url_without_key,
 )
+from web.throttle import Allowed, KeyThrottle, LockedOut
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -27,12 +28,34 @@ def auth_of(request: AnyRequest) -> Auth:
     return auth
 
 
-def error_page(status_code: int, title: str, message: str, *, login: bool = False) -> Template:
+def throttle_of(request: AnyRequest) -> KeyThrottle:
+    throttle: KeyThrottle = request.app.state.key_throttle
+    return throttle
+
+
+def client_address(request: AnyRequest) -> str:
+    """The TCP peer (``X-Forwarded-For`` is not trusted: see :mod:`web.throttle`)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def error_page(
+    status_code: int,
+    title: str,
+    message: str,
+    *,
+    login: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Template:
     return Template(
         template_name="error.html",
         context={"title": title, "message": message, "login": login},
         status_code=status_code,
+        headers=headers,
     )
+
+
+def _too_many(retry_after: int) -> str:
+    return f"Too many wrong keys from your address: try again in {retry_after} s."
 
 
 async def dashboard_gate(request: AnyRequest) -> Template | Redirect | None:
@@ -41,7 +64,16 @@ async def dashboard_gate(request: AnyRequest) -> Template | Redirect | None:
         return error_page(503, "Dashboard off", NOT_CONFIGURED)
     key = request.query_params.get("key")
     if key is not None:
-        if request.method != "GET" or not auth.key_matches(key):
+        right = request.method == "GET" and auth.key_matches(key)
+        verdict = throttle_of(request).judge(client_address(request), right)
+        if isinstance(verdict, LockedOut):
+            return error_page(
+                429,
+                "Too many wrong keys",
+                _too_many(verdict.retry_after),
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
+        if not isinstance(verdict, Allowed):
             return error_page(401, "Wrong key", "That key is not the dashboard key.", login=True)
         _, cookie = auth.new_session()
         query = parse_qsl(request.scope.get("query_string", b"").decode(), keep_blank_values=True)
@@ -78,7 +110,13 @@ def api_gate(request: AnyRequest) -> Response[dict[str, str]] | None:
     authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() == "bearer" and auth.key_matches(credentials.strip()):
+        right = scheme.lower() == "bearer" and auth.key_matches(credentials.strip())
+        verdict = throttle_of(request).judge(client_address(request), right)
+        if isinstance(verdict, LockedOut):
+            return _api_error(
+                429, _too_many(verdict.retry_after), {"Retry-After": str(verdict.retry_after)}
+            )
+        if isinstance(verdict, Allowed):
             return None
         return _api_error(401, "wrong key: send Authorization: Bearer <dashboard key>")
     session_id = auth.session_id(request.cookies.get(SESSION_COOKIE))
@@ -91,6 +129,9 @@ def api_gate(request: AnyRequest) -> Response[dict[str, str]] | None:
     return None
 
 
-def _api_error(status_code: int, message: str) -> Response[dict[str, str]]:
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+def _api_error(
+    status_code: int, message: str, headers: dict[str, str] | None = None
+) -> Response[dict[str, str]]:
+    if status_code == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return Response({"error": message}, status_code=status_code, headers=headers)

@@ -25,6 +25,7 @@ from web.auth import Auth
 from web.dashboard.controller import DashboardController
 from web.files import FileController
 from web.security import access_log_middleware, add_security_headers, install_log_redaction
+from web.throttle import KeyThrottle
 from web.webhooks import WebhookController
 
 HERE = Path(__file__).resolve().parent
@@ -80,7 +81,8 @@ class DisputesPlugin(InitPluginProtocol):
             ]
         )
         app_config.dependencies["runtime"] = Provide(provide_runtime, sync_to_thread=False)
-        app_config.state = State({"auth": auth})
+        # One throttle per app, so per process: see web.throttle for what that means.
+        app_config.state = State({"auth": auth, "key_throttle": KeyThrottle()})
         app_config.template_config = TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment())
         )

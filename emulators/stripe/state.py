@@ -2,7 +2,8 @@
 
 Every object belongs to one account (the platform, or a connected account named by the
 ``Stripe-Account`` header); another account asking for it gets Stripe's ``resource_missing``.
-All methods take the one lock: the HTTP server is threaded.
+All methods take the one lock: the HTTP server is threaded. What each object looks like is in
+``objects``; list paging in ``listing``; file and evidence checks in ``files`` and ``evidence``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from typing import Any
 from emulators.stripe import evidence as evidence_rules
 from emulators.stripe import rules
 from emulators.stripe.errors import invalid, missing
-from emulators.stripe.files import StoredFile
+from emulators.stripe.files import StoredFile, check_upload
 from emulators.stripe.forms import Upload
-from emulators.stripe.params import bool_param, created_filter, int_param, refuse_unknown
+from emulators.stripe.listing import list_page
+from emulators.stripe.objects import (
+    balance_transaction_object,
+    charge_object,
+    dispute_object,
+    event_object,
+    review_object,
+)
+from emulators.stripe.params import bool_param, refuse_unknown
 
 PLATFORM_ACCOUNT = "acct_emulatorplatform"
-API_VERSION = "2026-10-28.endive"
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -86,37 +94,20 @@ class StripeState:
             if ip_address is not None:
                 review_id = self.new_id("prv")
                 self.reviews[review_id] = Owned(
-                    account,
-                    {
-                        "id": review_id,
-                        "object": "review",
-                        "charge": charge_id,
-                        "ip_address": ip_address,
-                        "open": False,
-                        "reason": "approved",
-                    },
+                    account, review_object(review_id, charge_id, ip_address)
                 )
-            charge = {
-                "id": charge_id,
-                "object": "charge",
-                "amount": amount,
-                "amount_captured": amount if status == "succeeded" else 0,
-                "amount_refunded": amount_refunded,
-                "refunded": amount_refunded >= amount > 0,
-                "billing_details": billing_details
-                or {"address": None, "email": None, "name": None, "phone": None},
-                "created": created if created is not None else self.now(),
-                "currency": currency,
-                "customer": customer,
-                "disputed": False,
-                "livemode": False,
-                "metadata": {},
-                "paid": status == "succeeded",
-                "payment_intent": self.new_id("pi"),
-                "receipt_email": None,
-                "review": review_id,
-                "status": status,
-            }
+            charge = charge_object(
+                charge_id,
+                amount=amount,
+                currency=currency,
+                customer=customer,
+                status=status,
+                amount_refunded=amount_refunded,
+                billing_details=billing_details,
+                created=created if created is not None else self.now(),
+                payment_intent=self.new_id("pi"),
+                review=review_id,
+            )
             self.charges[charge_id] = Owned(account, charge)
             return copy.deepcopy(charge)
 
@@ -145,44 +136,21 @@ class StripeState:
             balance = []
             if debited if debited is not None else not inquiry and status not in rules.FINAL:
                 balance.append(self._balance_txn(dispute_id, -amount, currency, 1500))
-            dispute = {
-                "id": dispute_id,
-                "object": "dispute",
-                "amount": amount,
-                "currency": currency,
-                "balance_transactions": balance,
-                "charge": charge,
-                "created": created if created is not None else now,
-                "enhanced_eligibility_types": [],
-                "evidence": copy.deepcopy(rules.EMPTY_EVIDENCE),
-                "evidence_details": {
-                    "due_by": due_by if due_by is not None else now + 7 * 86400,
-                    "enhanced_eligibility": {},
-                    "has_evidence": False,
-                    "past_due": False,
-                    "submission_count": 0,
-                    "submission_method": "not_submitted",
-                },
-                "intended_submission_method": None,
-                "is_charge_refundable": False,
-                "livemode": False,
-                "metadata": {},
-                "network_reason_code": network_reason_code,
-                "payment_intent": self.charges[charge].object["payment_intent"]
+            dispute = dispute_object(
+                dispute_id,
+                amount=amount,
+                currency=currency,
+                reason=reason,
+                status=status,
+                due_by=due_by if due_by is not None else now + 7 * 86400,
+                charge=charge,
+                payment_intent=self.charges[charge].object["payment_intent"]
                 if charge in self.charges
                 else None,
-                "payment_method_details": {
-                    "card": {
-                        "brand": "visa",
-                        "case_type": "inquiry" if inquiry else "chargeback",
-                        "network": "visa",
-                        "network_reason_code": network_reason_code,
-                    },
-                    "type": "card",
-                },
-                "reason": reason,
-                "status": status,
-            }
+                created=created if created is not None else now,
+                network_reason_code=network_reason_code,
+                balance_transactions=balance,
+            )
             self.disputes[dispute_id] = Owned(account, dispute)
             if charge in self.charges:
                 self.charges[charge].object["disputed"] = True
@@ -193,18 +161,14 @@ class StripeState:
             return copy.deepcopy(dispute)
 
     def _balance_txn(self, dispute_id: str, amount: int, currency: str, fee: int) -> dict[str, Any]:
-        return {
-            "id": self.new_id("txn"),
-            "object": "balance_transaction",
-            "amount": amount,
-            "currency": currency,
-            "fee": fee,
-            "net": amount - fee,
-            "reporting_category": "dispute" if amount < 0 else "dispute_reversal",
-            "type": "adjustment",
-            "source": dispute_id,
-            "created": self.now(),
-        }
+        return balance_transaction_object(
+            self.new_id("txn"),
+            source=dispute_id,
+            amount=amount,
+            currency=currency,
+            fee=fee,
+            created=self.now(),
+        )
 
     def set_due_by(self, dispute_id: str, due_by: int | None) -> None:
         with self.lock:
@@ -228,22 +192,14 @@ class StripeState:
         obj: dict[str, Any],
         previous: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
-        if previous is not None:
-            data["previous_attributes"] = previous
-        event: dict[str, Any] = {
-            "id": self.new_id("evt"),
-            "object": "event",
-            "api_version": API_VERSION,
-            "created": self.now(),
-            "data": data,
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "type": event_type,
-        }
-        if account != PLATFORM_ACCOUNT:
-            event["account"] = account
+        event = event_object(
+            self.new_id("evt"),
+            event_type,
+            account=account if account != PLATFORM_ACCOUNT else None,
+            obj=obj,
+            previous=previous,
+            created=self.now(),
+        )
         self.events[event["id"]] = Owned(account, event)
         for listener in list(self.listeners):
             listener(copy.deepcopy(event))
@@ -271,74 +227,22 @@ class StripeState:
         self, kind: str, account: str, params: dict[str, Any], filters: frozenset[str]
     ) -> dict[str, Any]:
         table = {"dispute": self.disputes, "charge": self.charges}[kind]
-        allowed = filters | {"limit", "starting_after", "ending_before", "created", "expand"}
-        refuse_unknown(params, allowed)
-        limit = int_param(params.get("limit", "10"), "limit", 1, 100)
-        created = created_filter(params.get("created"))
         with self.lock:
-            items = [
-                owned.object
-                for owned in table.values()
-                if owned.account == account
-                and created(owned.object["created"])
-                and all(
-                    str(owned.object.get(name)) == params[name]
-                    for name in filters
-                    if name in params
-                )
-            ]
-            # Newest first, as Stripe lists; ids break ties so paging is stable.
-            items.sort(key=lambda item: (item["created"], item["id"]), reverse=True)
-            if "starting_after" in params:
-                after = str(params["starting_after"])
-                position = next((i for i, o in enumerate(items) if o["id"] == after), None)
-                if position is None:
-                    raise missing(kind, after, "starting_after")
-                items = items[position + 1 :]
-            page = items[:limit]
-            return {
-                "object": "list",
-                "data": copy.deepcopy(page),
-                "has_more": len(items) > limit,
-                "url": f"/v1/{kind}s",
-            }
+            mine = [owned.object for owned in table.values() if owned.account == account]
+            return list_page(kind, mine, params, filters)
 
     def create_file(
         self, account: str, fields: dict[str, Any], uploads: dict[str, Upload]
     ) -> dict[str, Any]:
-        refuse_unknown({**fields, **uploads}, {"purpose", "file", "file_link_data", "expand"})
-        purpose = fields.get("purpose")
-        if not purpose:
-            raise invalid(
-                "Missing required param: purpose.", code="parameter_missing", param="purpose"
-            )
-        if purpose not in rules.FILE_PURPOSES:
-            raise invalid(f"Invalid purpose: {purpose}", param="purpose")
-        upload = uploads.get("file")
-        if upload is None:
-            raise invalid("Missing required param: file.", code="parameter_missing", param="file")
-        if len(upload.data) > rules.FILE_SIZE_LIMIT:
-            raise invalid(
-                f"File size {len(upload.data)} exceeds the maximum of {rules.FILE_SIZE_LIMIT} "
-                "bytes for dispute evidence.",
-                code="file_size_too_large",
-                param="file",
-            )
-        kind = rules.file_type(upload.data)
-        if purpose == "dispute_evidence" and kind is None:
-            raise invalid(
-                "Dispute evidence must be a PDF, JPEG or PNG file.",
-                code="file_invalid_type",
-                param="file",
-            )
+        checked = check_upload(fields, uploads)
         with self.lock:
             stored = StoredFile(
                 id=self.new_id("file"),
                 account=account,
-                purpose=str(purpose),
-                filename=upload.filename,
-                type=kind or "unknown",
-                data=upload.data,
+                purpose=checked.purpose,
+                filename=checked.upload.filename,
+                type=checked.type or "unknown",
+                data=checked.upload.data,
                 created=self.now(),
             )
             self.files[stored.id] = stored

@@ -58,7 +58,9 @@ def test_generated_requests_without_the_key_are_refused_as_documented(
         @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
             response = case.call()
-            assert response.status_code == 401
+            # Generated cases may carry a made-up bearer key; a run of those from the one test
+            # client address trips the key throttle, which refuses with a documented 429.
+            assert response.status_code in {401, 429}
             case.validate_response(response)
 
         check()

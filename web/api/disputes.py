@@ -31,6 +31,9 @@ AnyRequest = Request[Any, Any, Any]
 
 _ERRORS = {
     401: ResponseSpec(ErrorOut, description="No key, or the wrong key"),
+    429: ResponseSpec(
+        ErrorOut, description="Too many wrong keys from this address: wait Retry-After seconds"
+    ),
     503: ResponseSpec(ErrorOut, description="DISPUTES_DASHBOARD_KEY is not set"),
 }
 _NOT_FOUND = {404: ResponseSpec(ErrorOut, description="No such dispute")}

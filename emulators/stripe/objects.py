@@ -1,0 +1,161 @@
+"""The shapes of Stripe's objects as the emulator serves them: charge, review, dispute, event.
+
+Pure builders: the caller (``state``) allocates ids and reads the clock, so the order ids are
+handed out in stays in one place and these functions only say what each object looks like.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from emulators.stripe import rules
+
+API_VERSION = "2026-10-28.endive"
+
+
+def review_object(review_id: str, charge_id: str, ip_address: str) -> dict[str, Any]:
+    return {
+        "id": review_id,
+        "object": "review",
+        "charge": charge_id,
+        "ip_address": ip_address,
+        "open": False,
+        "reason": "approved",
+    }
+
+
+def charge_object(
+    charge_id: str,
+    *,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    status: str,
+    amount_refunded: int,
+    billing_details: dict[str, Any] | None,
+    created: int,
+    payment_intent: str,
+    review: str | None,
+) -> dict[str, Any]:
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount if status == "succeeded" else 0,
+        "amount_refunded": amount_refunded,
+        "refunded": amount_refunded >= amount > 0,
+        "billing_details": billing_details
+        or {"address": None, "email": None, "name": None, "phone": None},
+        "created": created,
+        "currency": currency,
+        "customer": customer,
+        "disputed": False,
+        "livemode": False,
+        "metadata": {},
+        "paid": status == "succeeded",
+        "payment_intent": payment_intent,
+        "receipt_email": None,
+        "review": review,
+        "status": status,
+    }
+
+
+def dispute_object(
+    dispute_id: str,
+    *,
+    amount: int,
+    currency: str,
+    reason: str,
+    status: str,
+    due_by: int,
+    charge: str,
+    payment_intent: str | None,
+    created: int,
+    network_reason_code: str | None,
+    balance_transactions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    inquiry = status.startswith("warning_")
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "currency": currency,
+        "balance_transactions": balance_transactions,
+        "charge": charge,
+        "created": created,
+        "enhanced_eligibility_types": [],
+        "evidence": copy.deepcopy(rules.EMPTY_EVIDENCE),
+        "evidence_details": {
+            "due_by": due_by,
+            "enhanced_eligibility": {},
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+            "submission_method": "not_submitted",
+        },
+        "intended_submission_method": None,
+        "is_charge_refundable": False,
+        "livemode": False,
+        "metadata": {},
+        "network_reason_code": network_reason_code,
+        "payment_intent": payment_intent,
+        "payment_method_details": {
+            "card": {
+                "brand": "visa",
+                "case_type": "inquiry" if inquiry else "chargeback",
+                "network": "visa",
+                "network_reason_code": network_reason_code,
+            },
+            "type": "card",
+        },
+        "reason": reason,
+        "status": status,
+    }
+
+
+def balance_transaction_object(
+    txn_id: str, *, source: str, amount: int, currency: str, fee: int, created: int
+) -> dict[str, Any]:
+    """A dispute's withdrawal (negative) or reinstatement (positive) of funds."""
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": amount,
+        "currency": currency,
+        "fee": fee,
+        "net": amount - fee,
+        "reporting_category": "dispute" if amount < 0 else "dispute_reversal",
+        "type": "adjustment",
+        "source": source,
+        "created": created,
+    }
+
+
+def event_object(
+    event_id: str,
+    event_type: str,
+    *,
+    account: str | None,
+    obj: dict[str, Any],
+    previous: dict[str, Any] | None,
+    created: int,
+) -> dict[str, Any]:
+    """An event carrying a copy of ``obj``; ``account`` is set for connected accounts only."""
+    data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+    if previous is not None:
+        data["previous_attributes"] = previous
+    event: dict[str, Any] = {
+        "id": event_id,
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": created,
+        "data": data,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+    if account is not None:
+        event["account"] = account
+    return event

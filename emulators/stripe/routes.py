@@ -1,0 +1,95 @@
+"""Which handler answers which ``/v1`` path, and the thin adapters from HTTP to ``StripeState``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from emulators.stripe.errors import ApiError
+from emulators.stripe.forms import Upload
+from emulators.stripe.state import StripeState
+
+_ID = r"([A-Za-z0-9_]+)"
+
+Handler = Callable[[str, dict[str, Any], dict[str, Upload], tuple[str, ...]], dict[str, Any]]
+"""``(account, params, uploads, path ids) -> object``; raises ``ApiError`` to refuse."""
+
+ByIdOperation = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+
+
+class Router:
+    def __init__(self, state: StripeState) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
+            (
+                "GET",
+                re.compile(r"/v1/disputes"),
+                _listing(state, "dispute", {"charge", "payment_intent"}),
+            ),
+            ("GET", re.compile(rf"/v1/disputes/{_ID}"), _retrieve(state, "dispute")),
+            ("POST", re.compile(rf"/v1/disputes/{_ID}"), _by_id(state.update_dispute)),
+            ("POST", re.compile(rf"/v1/disputes/{_ID}/close"), _by_id(state.close_dispute)),
+            ("POST", re.compile(r"/v1/files"), _create_file(state)),
+            (
+                "GET",
+                re.compile(r"/v1/charges"),
+                _listing(state, "charge", {"customer", "payment_intent", "transfer_group"}),
+            ),
+            ("GET", re.compile(rf"/v1/charges/{_ID}"), _retrieve(state, "charge")),
+            ("GET", re.compile(rf"/v1/events/{_ID}"), _retrieve(state, "event")),
+            ("GET", re.compile(rf"/v1/reviews/{_ID}"), _retrieve(state, "review")),
+        ]
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, tuple[str, ...]]:
+        """The handler and the ids captured from the path; 405 for a known path, else 404."""
+        allowed = False
+        for route_method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == method:
+                return handler, match.groups()
+            allowed = True
+        if allowed:
+            raise ApiError(405, f"{method} is not allowed on {path}")
+        raise ApiError(404, f"Unrecognized request URL ({method}: {path}).")
+
+
+def _listing(state: StripeState, kind: str, filters: set[str]) -> Handler:
+    frozen = frozenset(filters)
+
+    def listing(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return state.list_objects(kind, account, params, frozen)
+
+    return listing
+
+
+def _retrieve(state: StripeState, kind: str) -> Handler:
+    def retrieve(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return state.retrieve(kind, account, args[0])
+
+    return retrieve
+
+
+def _by_id(operation: ByIdOperation) -> Handler:
+    """An operation on the object named by the path: ``operation(account, id, params)``."""
+
+    def by_id(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return operation(account, args[0], params)
+
+    return by_id
+
+
+def _create_file(state: StripeState) -> Handler:
+    def create_file(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return state.create_file(account, params, uploads)
+
+    return create_file
