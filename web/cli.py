@@ -111,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from engine.worker import Worker
     from web.app import create_app
+    from web.proxies import uvicorn_proxy_options
 
     runtime = _runtime()
     # Build every configured provider now: a malformed provider setting (a short Paystand
@@ -118,6 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
     runtime.configured_providers()
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
+    proxy_options = uvicorn_proxy_options(runtime.settings)
     app = create_app(runtime, worker=Worker(runtime))
     # uvicorn's access log prints query strings (``?key=``): the app logs paths only.
     logging.getLogger("disputes.access").setLevel(logging.INFO)
@@ -126,8 +128,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
-        proxy_headers=False,
         access_log=False,
+        **proxy_options,
     )
     return 0
 

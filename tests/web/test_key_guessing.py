@@ -15,9 +15,13 @@ import httpx
 import pytest
 import uvicorn
 
+from engine.errors import SettingError
 from engine.runtime import Runtime
+from engine.testing import MakeSettings
+from tests.support.engine import make_runtime
 from tests.web.conftest import DASHBOARD_KEY
 from web.app import create_app
+from web.proxies import uvicorn_proxy_options
 from web.throttle import FREE_ATTEMPTS
 
 WRONG = "not-the-dashboard-key-at-all"
@@ -38,14 +42,15 @@ def server(runtime: Runtime) -> Iterator[str]:
 
 @contextmanager
 def serving(runtime: Runtime) -> Iterator[str]:
-    # proxy_headers off, as ``disputes serve`` runs it: the address is the TCP peer.
+    # The proxy options ``disputes serve`` uses: without DISPUTES_TRUSTED_PROXIES the address
+    # is the TCP peer.
     config = uvicorn.Config(
         create_app(runtime),
         host="127.0.0.1",
         port=free_port(),
         log_level="warning",
         access_log=False,
-        proxy_headers=False,
+        **uvicorn_proxy_options(runtime.settings),
     )
     uvicorn_server = uvicorn.Server(config)
     thread = threading.Thread(target=uvicorn_server.run, daemon=True)
@@ -182,3 +187,46 @@ def test_a_guesser_cannot_pose_as_other_addresses_with_forwarded_headers(server:
             headers={"Authorization": f"Bearer {WRONG}", "X-Forwarded-For": "192.0.2.1"},
         )
         assert spoofed.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_count(make_settings: MakeSettings) -> None:
+    # Given the engine behind a reverse proxy at 127.0.0.20 that it was told to trust
+    settings = make_settings(dashboard_key=DASHBOARD_KEY, trusted_proxies="127.0.0.20")
+    runtime = make_runtime(settings)
+    try:
+        with serving(runtime) as base, client_at(base, "127.0.0.20") as proxy:
+            # When one client guesses through the proxy until it is locked out
+            for _ in range(FREE_ATTEMPTS + 1):
+                proxy.get(
+                    "/disputes",
+                    params={"key": WRONG},
+                    headers={"X-Forwarded-For": "198.51.100.7"},
+                )
+            guesser = proxy.get(
+                "/disputes", params={"key": WRONG}, headers={"X-Forwarded-For": "198.51.100.7"}
+            )
+            # Then that client is locked out, and another client behind the same proxy is not
+            other = proxy.get(
+                "/disputes",
+                params={"key": DASHBOARD_KEY},
+                headers={"X-Forwarded-For": "198.51.100.8"},
+            )
+            assert guesser.status_code == 429
+            assert other.status_code == 303
+        # And a peer that is not the proxy cannot use forwarded headers to dodge its count
+        with serving(runtime) as base, client_at(base, "127.0.0.21") as stranger:
+            for n in range(FREE_ATTEMPTS + 1):
+                stranger.get(
+                    "/disputes", params={"key": WRONG}, headers={"X-Forwarded-For": f"192.0.2.{n}"}
+                )
+            blocked = stranger.get(
+                "/disputes", params={"key": WRONG}, headers={"X-Forwarded-For": "192.0.2.99"}
+            )
+            assert blocked.status_code == 429
+    finally:
+        runtime.close()
+
+
+def test_a_malformed_trusted_proxy_names_its_variable(make_settings: MakeSettings) -> None:
+    with pytest.raises(SettingError, match="DISPUTES_TRUSTED_PROXIES"):
+        uvicorn_proxy_options(make_settings(trusted_proxies="10.0.0.5, proxy.example"))
