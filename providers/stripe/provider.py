@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
@@ -152,15 +152,18 @@ class StripeProvider(DisputeProvider):
                 account=dispute.account,
                 idempotency_key=f"{key}:file:{document.field.value}",
             )
-        evidence = {item.field.value: item.text for item in packet.texts}
-        evidence.update(uploaded)
-        answer = self.api.update_dispute(
-            dispute.dispute_id,
-            evidence=evidence,
-            submit=request.submit,
-            account=dispute.account,
-            idempotency_key=f"{key}:{'submit' if request.submit else 'stage'}",
-        )
+        texts = {item.field.value: item.text for item in packet.texts}
+        evidence = {**texts, **uploaded}
+        try:
+            answer = self.api.update_dispute(
+                dispute.dispute_id,
+                evidence=evidence,
+                submit=request.submit,
+                account=dispute.account,
+                idempotency_key=f"{key}:{'submit' if request.submit else 'stage'}",
+            )
+        except ProviderRejected as refusal:
+            answer = self._already_holds(dispute.dispute_id, dispute.account, texts, refusal)
         details = answer.get("evidence_details") or {}
         return SubmissionReceipt(
             submitted=request.submit,
@@ -172,6 +175,33 @@ class StripeProvider(DisputeProvider):
             },
             uploaded_files=uploaded,
         )
+
+    def _already_holds(
+        self,
+        dispute_id: str,
+        account: str | None,
+        texts: dict[str, str],
+        refusal: ProviderRejected,
+    ) -> dict[str, Any]:
+        """Stripe's dispute when a refused submission is one Stripe already took from us.
+
+        Stripe keeps idempotency keys for 24 hours: a submission resumed after a longer outage
+        (the first attempt reached Stripe, our record of it did not survive) is refused as a
+        second submission. If Stripe holds exactly our text evidence, it took ours: that is a
+        success, not a refusal. Anything else re-raises the refusal. (Stripe's error code for a
+        second submission is not documented, so Stripe's own record is what is checked.)
+        """
+        current = self.api.retrieve_dispute(dispute_id, account)
+        held = current.get("evidence") or {}
+        details = current.get("evidence_details") or {}
+        if (
+            texts
+            and details.get("submission_count")
+            and all(held.get(name) == text for name, text in texts.items())
+        ):
+            log.info("Stripe already holds this evidence for %s: recorded as submitted", dispute_id)
+            return current
+        raise refusal
 
     def close(self) -> None:
         self.api.close()

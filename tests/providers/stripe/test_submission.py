@@ -285,3 +285,43 @@ def test_an_answer_lost_after_stripe_acted_is_replayed_not_repeated(
     assert [r.replayed for r in stripe_emulator.requests_for("POST", r"/v1/files")] == [False, True]
     assert len(stripe_emulator.state.files_for()) == 1
     assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
+
+
+def test_a_submission_resumed_after_stripe_forgot_its_key_is_recognised_as_ours(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, packet: EvidencePacket
+) -> None:
+    from engine.db.records import read_state
+    from engine.errors import ProviderRejected
+    from engine.provider import SubmissionRequest
+
+    # Given evidence Stripe took under one idempotency key
+    dispute = stripe_emulator.state.add_dispute()
+    pk = stored(stripe_runtime, dispute)
+    with stripe_runtime.database.reading() as session:
+        state = read_state(session.get_one(Dispute, pk))
+    provider = stripe_runtime.provider("stripe")
+    first = SubmissionRequest(
+        dispute=state, packet=packet, evidence_version=1, idempotency_key="disputes:k1"
+    )
+    assert provider.submit_evidence(first).submitted
+    # When the same evidence is sent again under a key Stripe no longer knows (a resume after
+    # Stripe's 24-hour idempotency window)
+    resumed = provider.submit_evidence(
+        SubmissionRequest(
+            dispute=state, packet=packet, evidence_version=1, idempotency_key="disputes:k2"
+        )
+    )
+    # Then it is recognised as the submission Stripe already holds, and nothing is resubmitted
+    assert resumed.submitted
+    assert resumed.response["submission_count"] == 1
+    assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
+    # But other evidence refused as a second submission stays a refusal
+    other = EvidencePacket(
+        texts=(EvidenceText(TextField.UNCATEGORIZED_TEXT, "losing_evidence"),), files=packet.files
+    )
+    with pytest.raises(ProviderRejected):
+        provider.submit_evidence(
+            SubmissionRequest(
+                dispute=state, packet=other, evidence_version=2, idempotency_key="disputes:k3"
+            )
+        )
