@@ -45,9 +45,11 @@ class _State:
 class TelegramEmulator:
     """``with TelegramEmulator(tokens={"1:AA"}, chats={"42"}) as telegram: telegram.url``"""
 
-    def __init__(self, *, tokens: set[str], chats: set[str]) -> None:
+    def __init__(
+        self, *, tokens: set[str], chats: set[str], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self._state = _State(tokens=set(tokens), chats=set(chats))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self._state))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -41,3 +41,40 @@ def test_injected_faults_answer_in_order_then_clear(telegram: TelegramEmulator) 
     assert send(telegram, chat_id=TELEGRAM_CHAT, text="a").status_code == 200
     assert len(telegram.messages) == 1
     assert telegram.requests == 3
+
+
+def test_the_emulator_runs_as_a_module_and_prints_what_it_receives() -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulators.telegram", "--port", str(port), "--token", "7:T"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/bot7:T/sendMessage",
+                    json={"chat_id": "42", "text": "❌ lost"},
+                    timeout=2,
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.2)
+        assert answer.json()["ok"] is True
+        time.sleep(1.2)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "❌ lost" in output
