@@ -65,10 +65,16 @@ def anchor_for(number: int) -> str:
 def prepare(
     documents: tuple[PacketDocument, ...], max_bytes: int, max_pages: int
 ) -> tuple[list[Prepared], list[DocumentOutcome]]:
-    """Clean every document; the ones that cannot be used come back as outcomes."""
+    """Clean every document (parsing stops once no more could fit); the ones that cannot be
+    used come back as outcomes."""
     prepared: list[Prepared] = []
     outcomes: list[DocumentOutcome] = []
+    most = max_pages // 2  # a separator and at least one page each: no more can ever fit
     for document in documents:
+        if len(prepared) >= most:
+            reason = f"it does not fit: no more than {most} documents fit in {max_pages} pages"
+            outcomes.append(_outcome(document, LEFT_OUT, reason))
+            continue
         try:
             clean = clean_pdf(document.path, max_bytes, max(0, max_pages - 1))
         except PdfTooLarge as error:

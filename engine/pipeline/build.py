@@ -146,7 +146,7 @@ def _build(
     sources, reports = build_sources(runtime.plugins.evidence_sources, runtime.settings)
     collected = collect(sources, dispute, work_dir)
     reports.update(collected.reports)
-    content = _content(dispute, provider_name, version, collected)
+    content = packet_content(dispute, provider_name, version, collected)
     record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
     try:
         documents = render_documents(content, PacketLimits.from_rules(rules))
@@ -219,14 +219,16 @@ def violations_text(violations: list[Violation]) -> str:
     return "; ".join(str(violation) for violation in violations)
 
 
-def _content(
+def packet_content(
     dispute: DisputeState, provider_name: str, version: int, collected: Collected
 ) -> PacketContent:
+    """What the documents show: images and PDFs among the attachments, the rest noted."""
     images: list[PacketImage] = []
     documents: list[PacketDocument] = []
     notes: list[str] = []
     for attachment, (source, index) in zip(collected.attachments, collected.origins, strict=True):
-        mime = attachment.mime or mimetypes.guess_type(attachment.name)[0] or ""
+        declared = attachment.mime.split(";")[0].strip().lower()
+        mime = declared or mimetypes.guess_type(attachment.name)[0] or ""
         if mime == "application/pdf":
             documents.append(
                 PacketDocument(

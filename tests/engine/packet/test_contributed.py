@@ -175,3 +175,22 @@ def test_what_does_not_fit_the_page_cap_is_left_out_in_order_with_a_note(tmp_pat
     assert squashed("1 of 3 attached PDF documents were left out") in text
     assert squashed("Chat export B page") not in text
     assert squashed("Invoice C page 2") in text
+
+
+def test_a_flood_of_documents_is_not_even_parsed_past_what_can_fit(tmp_path: Path) -> None:
+    # given more one-page documents than 40 pages can hold with their separators
+    one = document_pdf(tmp_path / "one.pdf", "Receipt copy")
+    documents = tuple(attached(one, index) for index in range(ROOMY.pages))
+
+    # when the packet is built
+    built = build_documents(content(*documents), ROOMY)
+
+    # then it stays under the cap and every document has an outcome, in or left out
+    assert built.service_documentation.pages <= ROOMY.pages
+    assert sorted(outcome.index for outcome in built.documents) == list(range(ROOMY.pages))
+    left = [outcome for outcome in built.documents if outcome.state == LEFT_OUT]
+    assert left
+    assert any("no more than 20 documents fit in 40 pages" in str(o.reason) for o in left)
+    assert squashed(f"{len(left)} of {ROOMY.pages} attached PDF documents were left out") in (
+        squashed(text_of(built.service_documentation.data))
+    )
