@@ -79,7 +79,8 @@ class BuiltDocuments:
     unreadable: dict[str, str] = field(default_factory=dict)
     """Image name → why it could not be used."""
     documents: tuple[appendix.DocumentOutcome, ...] = ()
-    """What became of each contributed PDF, in contribution order of the refused last."""
+    """What became of each contributed PDF: the readable ones in contribution order, then the
+    refused ones and those too large to consider."""
 
 
 @dataclass
@@ -117,7 +118,7 @@ def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocume
                 unreadable,
                 footer,
                 attached,
-                service_cap - sum(item.cost_bytes for item in chosen),
+                service_cap - _appended_bytes(chosen),
                 limits.pages - sum(item.clean.pages for item in chosen),
             )
             merged = appendix.append_documents(service, chosen)
@@ -133,6 +134,13 @@ def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocume
     return BuiltDocuments(
         receipt, merged, keep, len(candidates) - keep, unreadable, tuple(outcomes)
     )
+
+
+def _appended_bytes(chosen: list[appendix.Prepared]) -> int:
+    """What inserting the documents adds to the rendered PDF (their separators are in it)."""
+    if not chosen:
+        return 0
+    return sum(len(item.clean.data) for item in chosen) + appendix.MERGE_OVERHEAD
 
 
 _LEFT_OUT_REASON = "it does not fit the processor's page and size limits beside the rest"

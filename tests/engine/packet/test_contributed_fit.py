@@ -106,3 +106,17 @@ def test_the_same_contributions_give_the_same_choice() -> None:
         INCLUDED,
         LEFT_OUT,
     ]
+
+
+def test_a_document_too_heavy_for_the_byte_budget_is_left_out_and_a_light_one_kept() -> None:
+    # given a 300 kB scan and then a light two-page invoice, under a 250 kB budget
+    limits = PacketLimits(file_bytes=250_000, total_bytes=250_000)
+
+    built = build_documents(_content([(1, True), (2, False)], 0), limits)
+
+    # then the scan is left out, the invoice is in, and both PDFs still fit
+    heavy, light = sorted(built.documents, key=lambda o: o.index)
+    assert heavy.state == LEFT_OUT
+    assert "bytes" in str(heavy.reason) or "size" in str(heavy.reason)
+    assert light.state == INCLUDED
+    assert len(built.receipt.data) + len(built.service_documentation.data) <= 250_000
