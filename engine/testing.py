@@ -16,6 +16,7 @@ Fixtures for plugin authors and for the engine's own tests:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -41,6 +42,9 @@ from engine.model import (
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
 from engine.sources import Contribution, EvidenceSource
+
+if TYPE_CHECKING:
+    from engine.packet.appendix import DocumentOutcome
 
 POSTGRES_ENV = "DISPUTES_TEST_POSTGRES_URL"
 
@@ -209,6 +213,8 @@ class SourceRun:
     service_documentation_pdf: bytes
     images_shown: int
     images_omitted: int
+    documents: tuple[DocumentOutcome, ...] = ()
+    """What became of each PDF the source gave (included, refused or left out, and why)."""
 
 
 def run_evidence_source(
@@ -222,7 +228,8 @@ def run_evidence_source(
     """Run ``source`` for ``dispute`` exactly as the worker does (own thread, its timeout) and
     render both PDFs from what it contributed. ``provider_facts`` stand in for the processor's
     own source."""
-    from engine.packet import PacketContent, PacketImage, PacketLimits, build_documents
+    from engine.packet import PacketLimits, build_documents
+    from engine.pipeline.build import packet_content
     from engine.pipeline.collect import collect
 
     dispute = dispute or make_dispute_state()
@@ -231,18 +238,8 @@ def run_evidence_source(
     facts = dict(provider_facts or {})
     for key, value in collected.facts.items():
         facts.setdefault(key, value)
-    content = PacketContent(
-        dispute=dispute,
-        provider_name="Test processor",
-        version=1,
-        generated_at=datetime.now(UTC),
-        facts=facts,
-        sections=tuple(collected.sections),
-        images=tuple(
-            PacketImage(name=a.name, path=a.path, caption=a.caption, created_at=a.created_at)
-            for a in collected.attachments
-            if a.mime.startswith("image/")
-        ),
+    content = dataclasses.replace(
+        packet_content(dispute, "Test processor", 1, collected), facts=facts
     )
     documents = build_documents(content, PacketLimits.from_rules(rules))
     return SourceRun(
@@ -253,6 +250,7 @@ def run_evidence_source(
         service_documentation_pdf=documents.service_documentation.data,
         images_shown=documents.images_shown,
         images_omitted=documents.images_omitted,
+        documents=documents.documents,
     )
 
 

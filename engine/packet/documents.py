@@ -27,6 +27,20 @@ class PacketImage:
 
 
 @dataclass(frozen=True)
+class PacketDocument:
+    """A PDF a source contributed: ``path`` is the source's local working copy, untrusted."""
+
+    name: str
+    path: str
+    caption: str | None
+    provenance: str
+    source: str
+    """The contributing source, so the evidence record can say what became of it."""
+    index: int
+    """Its position among that source's attachments."""
+
+
+@dataclass(frozen=True)
 class PacketContent:
     """Everything the packet is built from."""
 
@@ -38,6 +52,8 @@ class PacketContent:
     sections: tuple[Section, ...] = ()
     images: tuple[PacketImage, ...] = ()
     images_title: str = "What the customer received"
+    documents: tuple[PacketDocument, ...] = ()
+    """PDFs whose pages follow the rendered content, each after a separator page."""
     notes: tuple[str, ...] = ()
     """Notes for the reader (images that could not be read…)."""
 
@@ -48,6 +64,18 @@ class RenderedImage:
     name: str
     caption: str | None
     created_at: str | None
+
+
+@dataclass(frozen=True)
+class AttachedView:
+    """The separator page in front of an attached document's pages."""
+
+    anchor: str
+    number: int
+    name: str
+    caption: str | None
+    provenance: str
+    pages: int
 
 
 @dataclass
@@ -71,6 +99,7 @@ class ServiceView:
     images: list[RenderedImage]
     images_title: str
     notes: list[str] = field(default_factory=list)
+    attached: list[AttachedView] = field(default_factory=list)
 
 
 def footer_text(content: PacketContent) -> str:

@@ -1,6 +1,8 @@
 """Building both PDFs so that they always fit the processor's limits.
 
-The receipt is text and small; the service documentation carries the images. Images share what
+The receipt is text and small; the service documentation carries the images and, after them,
+the pages of contributed PDFs (:mod:`engine.packet.appendix`), which are chosen first against
+the measured room and then leave the images at least half of what remains. Images share what
 is left of the byte budget: each is re-encoded to its share, the document is rendered and
 measured, and the shares shrink until it fits. When even the smallest renditions cannot fit, the
 last images are left out and the document says how many — the packet is never refused for size.
@@ -15,6 +17,7 @@ from PIL import Image
 
 from engine.errors import DisputeEngineError
 from engine.evidence import EvidenceRules
+from engine.packet import appendix
 from engine.packet.documents import (
     PacketContent,
     RenderedImage,
@@ -75,6 +78,9 @@ class BuiltDocuments:
     images_omitted: int
     unreadable: dict[str, str] = field(default_factory=dict)
     """Image name → why it could not be used."""
+    documents: tuple[appendix.DocumentOutcome, ...] = ()
+    """What became of each contributed PDF: the readable ones in contribution order, then the
+    refused ones and those too large to consider."""
 
 
 @dataclass
@@ -97,6 +103,104 @@ def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocume
         raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
     candidates, unreadable = _load_candidates(content)
     service_cap = min(limits.file_bytes, limits.total_bytes - len(receipt.data))
+    prepared, unusable = appendix.prepare(content.documents, service_cap, limits.pages)
+    chosen, left = _choose_documents(
+        content, candidates, unreadable, footer, prepared, service_cap, limits.pages
+    )
+    while True:
+        # Documents never cost the packet: when the rest does not fit beside them, the last
+        # one goes, down to none — and with none this is the image fitting as it always was.
+        attached = _Attached(chosen, left, unusable, len(prepared), limits.pages)
+        try:
+            service, keep = _fit_service(
+                content,
+                candidates,
+                unreadable,
+                footer,
+                attached,
+                service_cap - _appended_bytes(chosen),
+                limits.pages - sum(item.clean.pages for item in chosen),
+            )
+            merged = appendix.append_documents(service, chosen)
+            if len(merged.data) <= service_cap and merged.pages <= limits.pages:
+                break
+        except PacketTooLarge:
+            if not chosen:
+                raise
+        left = sorted(
+            [chosen.pop(), *left], key=lambda item: content.documents.index(item.document)
+        )
+    outcomes = appendix.outcomes_for(chosen, left, _LEFT_OUT_REASON) + unusable
+    return BuiltDocuments(
+        receipt, merged, keep, len(candidates) - keep, unreadable, tuple(outcomes)
+    )
+
+
+def _appended_bytes(chosen: list[appendix.Prepared]) -> int:
+    """What inserting the documents adds to the rendered PDF (their separators are in it)."""
+    if not chosen:
+        return 0
+    return sum(len(item.clean.data) for item in chosen) + appendix.MERGE_OVERHEAD
+
+
+_LEFT_OUT_REASON = "it does not fit the processor's page and size limits beside the rest"
+
+
+@dataclass(frozen=True)
+class _Attached:
+    chosen: list[appendix.Prepared]
+    left: list[appendix.Prepared]
+    unusable: list[appendix.DocumentOutcome]
+    readable: int
+    pages: int
+
+    def notes(self) -> list[str]:
+        notes = [
+            f"The document “{outcome.name}” could not be included: {outcome.reason}."
+            for outcome in self.unusable
+            if outcome.state == appendix.REFUSED
+        ]
+        too_large = sum(1 for outcome in self.unusable if outcome.state == appendix.LEFT_OUT)
+        if self.left or too_large:
+            left = len(self.left) + too_large
+            notes.append(appendix.left_out_note(left, self.readable + too_large, self.pages))
+        return notes
+
+
+def _choose_documents(
+    content: PacketContent,
+    candidates: list[_Candidate],
+    unreadable: dict[str, str],
+    footer: str,
+    prepared: list[appendix.Prepared],
+    service_cap: int,
+    pages: int,
+) -> tuple[list[appendix.Prepared], list[appendix.Prepared]]:
+    """The documents that fit beside the rendered content without images (measured), leaving
+    the images half of what remains when there are any."""
+    if not prepared:
+        return [], []
+    empty = _Attached([], [], [], 0, pages)
+    base = _render_service(content, candidates, [], footer, unreadable, empty)
+    room_bytes = service_cap - len(base.data) - appendix.MERGE_OVERHEAD
+    room_pages = pages - base.pages
+    if candidates:
+        room_bytes //= 2
+        room_pages -= min((len(candidates) + 1) // 2, room_pages // 2)
+    return appendix.choose(prepared, room_bytes, room_pages)
+
+
+def _fit_service(
+    content: PacketContent,
+    candidates: list[_Candidate],
+    unreadable: dict[str, str],
+    footer: str,
+    attached: _Attached,
+    service_cap: int,
+    pages: int,
+) -> tuple[RenderedPdf, int]:
+    """The rendered documentation within ``service_cap`` bytes and ``pages`` pages, with as
+    many images as fit; returns it and how many images it shows."""
     keep = min(len(candidates), MAX_IMAGES)
     share = 1.0
     renders = 0
@@ -109,23 +213,23 @@ def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocume
             keep -= 1
             continue
         renders += 1
-        service = _render_service(content, candidates, encoded, footer, unreadable)
-        if len(service.data) <= service_cap and service.pages <= limits.pages:
-            return BuiltDocuments(receipt, service, keep, len(candidates) - keep, unreadable)
-        if service.pages > limits.pages:
-            keep = max(0, keep - 2 * (service.pages - limits.pages) - 1)
+        service = _render_service(content, candidates, encoded, footer, unreadable, attached)
+        if len(service.data) <= service_cap and service.pages <= pages:
+            return service, keep
+        if service.pages > pages:
+            keep = max(0, keep - 2 * (service.pages - pages) - 1)
         else:
             share *= service_cap / len(service.data) * 0.95
         log.debug(
             "service documentation %d bytes, %d pages: retrying", len(service.data), service.pages
         )
-    service = _render_service(content, candidates, [], footer, unreadable)
-    if len(service.data) > service_cap or service.pages > limits.pages:
+    service = _render_service(content, candidates, [], footer, unreadable, attached)
+    if len(service.data) > service_cap or service.pages > pages:
         raise PacketTooLarge(
             f"the service documentation is {len(service.data)} bytes and {service.pages} pages "
             "without any image"
         )
-    return BuiltDocuments(receipt, service, 0, len(candidates), unreadable)
+    return service, 0
 
 
 def _load_candidates(content: PacketContent) -> tuple[list[_Candidate], dict[str, str]]:
@@ -168,6 +272,7 @@ def _render_service(
     encoded: list[EncodedImage],
     footer: str,
     unreadable: dict[str, str],
+    attached: _Attached,
 ) -> RenderedPdf:
     fetcher = ResourceFetcher()
     shown = [
@@ -182,4 +287,6 @@ def _render_service(
     view = service_view(content, shown, omitted=len(candidates) - len(shown))
     for name, reason in unreadable.items():
         view.notes.append(f"The attachment “{name}” could not be included: {reason}.")
+    view.notes.extend(attached.notes())
+    view.attached = appendix.separators(attached.chosen)
     return html_to_pdf(render_html("service_documentation.html", fetcher, footer, view), fetcher)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jinja2
 
@@ -27,6 +27,8 @@ _templates = jinja2.Environment(
 class RenderedPdf:
     data: bytes
     pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+    """Element id → index of the page it starts on (where attached documents go)."""
 
 
 def render_html(template: str, fetcher: ResourceFetcher, footer: str, doc: object) -> str:
@@ -39,4 +41,8 @@ def html_to_pdf(html: str, fetcher: ResourceFetcher) -> RenderedPdf:
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render()
     data = document.write_pdf()
     assert isinstance(data, bytes)
-    return RenderedPdf(data, len(document.pages))
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return RenderedPdf(data, len(document.pages), anchors)

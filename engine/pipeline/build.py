@@ -33,7 +33,8 @@ from engine.money import format_amount
 from engine.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
 from engine.packet import build_documents as render_documents
 from engine.packet import facts as known
-from engine.packet.documents import merged_facts
+from engine.packet.appendix import INCLUDED, DocumentOutcome
+from engine.packet.documents import PacketDocument, merged_facts
 from engine.pipeline.collect import Collected, build_sources, collect
 from engine.pipeline.identity import record_customer_identity
 from engine.pipeline.texts import plan_texts
@@ -147,7 +148,7 @@ def _build(
     collected = collect(sources, dispute, work_dir)
     reports.update(collected.reports)
     record_customer_identity(runtime, dispute, collected.facts)
-    content = _content(dispute, provider_name, version, collected)
+    content = packet_content(dispute, provider_name, version, collected)
     record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
     try:
         documents = render_documents(content, PacketLimits.from_rules(rules))
@@ -155,7 +156,9 @@ def _build(
         _fail(runtime, dispute_pk, version, str(error), record)
         return BuiltVersion(version, EvidenceState.FAILED, EvidencePacket(), str(error))
     facts = merged_facts(content)
-    plan = plan_texts(collected.texts, facts, content.sections, _summary(content), rules)
+    included = _record_documents(record, documents.documents)
+    summary = _summary(content, included)
+    plan = plan_texts(collected.texts, facts, content.sections, summary, rules)
     files: list[EvidenceFile] = []
     file_records: list[dict[str, Any]] = []
     fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
@@ -193,6 +196,8 @@ def _build(
         "images_shown": documents.images_shown,
         "images_omitted": documents.images_omitted,
         "unreadable": documents.unreadable,
+        "documents_included": included,
+        "documents_left_out": len(documents.documents) - included,
         "texts_dropped": plan.dropped,
         "texts_cut": plan.cut,
         "conflicts": collected.conflicts,
@@ -216,14 +221,28 @@ def violations_text(violations: list[Violation]) -> str:
     return "; ".join(str(violation) for violation in violations)
 
 
-def _content(
+def packet_content(
     dispute: DisputeState, provider_name: str, version: int, collected: Collected
 ) -> PacketContent:
+    """What the documents show: images and PDFs among the attachments, the rest noted."""
     images: list[PacketImage] = []
+    documents: list[PacketDocument] = []
     notes: list[str] = []
-    for attachment in collected.attachments:
-        mime = attachment.mime or mimetypes.guess_type(attachment.name)[0] or ""
-        if mime.startswith("image/"):
+    for attachment, (source, index) in zip(collected.attachments, collected.origins, strict=True):
+        declared = attachment.mime.split(";")[0].strip().lower()
+        mime = declared or mimetypes.guess_type(attachment.name)[0] or ""
+        if mime == "application/pdf":
+            documents.append(
+                PacketDocument(
+                    name=attachment.name,
+                    path=attachment.path,
+                    caption=attachment.caption,
+                    provenance=attachment.provenance,
+                    source=source,
+                    index=index,
+                )
+            )
+        elif mime.startswith("image/"):
             images.append(
                 PacketImage(
                     name=attachment.name,
@@ -245,11 +264,25 @@ def _content(
         facts=dict(collected.facts),
         sections=tuple(collected.sections),
         images=tuple(images),
+        documents=tuple(documents),
         notes=tuple(notes),
     )
 
 
-def _summary(content: PacketContent) -> str:
+def _record_documents(record: dict[str, Any], outcomes: tuple[DocumentOutcome, ...]) -> int:
+    """Note on each source's record what became of each PDF it gave (a person reading the
+    version sees why one is missing); returns how many are in the packet."""
+    for outcome in outcomes:
+        entry = record[outcome.source]["attachments"][outcome.index]
+        entry["state"] = outcome.state
+        if outcome.reason:
+            entry["reason"] = outcome.reason
+        if outcome.pages:
+            entry["pages"] = outcome.pages
+    return sum(1 for outcome in outcomes if outcome.state == INCLUDED)
+
+
+def _summary(content: PacketContent, documents: int = 0) -> str:
     """A neutral cover note for ``uncategorized_text``; sources may give a better one."""
     dispute = content.dispute
     payment = f"payment {dispute.payment_id}" if dispute.payment_id else "the payment"
@@ -265,6 +298,11 @@ def _summary(content: PacketContent) -> str:
         )
     elif content.sections:
         parts.append("The attached service documentation shows how the customer used the service.")
+    if documents:
+        parts.append(
+            f"It ends with {documents} document{'s' if documents != 1 else ''} from the "
+            "merchant's records, each introduced by a page saying what it is and where it is from."
+        )
     paid = content.facts.get(known.TOTAL_AMOUNT_PAID)
     if paid:
         parts.append(f"Total amount the customer paid: {paid}.")

@@ -60,6 +60,8 @@ class Collected:
     facts: dict[str, str] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)
+    """For each attachment: the source that gave it and its index in that source's record."""
     conflicts: list[str] = field(default_factory=list)
 
     def merge(self, name: str, contribution: Contribution) -> None:
@@ -75,6 +77,7 @@ class Collected:
             self.facts.setdefault(key, value)
         self.sections.extend(contribution.sections)
         self.attachments.extend(contribution.attachments)
+        self.origins.extend((name, index) for index in range(len(contribution.attachments)))
 
 
 def build_sources(

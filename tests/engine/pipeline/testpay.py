@@ -36,6 +36,7 @@ from engine.registry import EvidenceSourceRegister, NotifierRegister, ProviderRe
 from engine.settings import Settings
 from engine.sources import Attachment, Contribution, EvidenceContext, EvidenceSource, Section
 from engine.testing import make_design_image
+from tests.engine.packet.contributed_pdfs import encrypted_pdf, garbage_pdf, hostile_pdf
 
 STRIPE_LIKE_RULES = EvidenceRules(
     text_fields=frozenset(TextField),
@@ -230,6 +231,37 @@ class DesignsSource(EvidenceSource):
         )
 
 
+class DocumentsSource(EvidenceSource):
+    """Contributes PDFs as a CRM would: signed terms (with a script in it), an encrypted
+    invoice, and a chat export that is not a PDF at all despite its type."""
+
+    name = "test_documents"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DocumentsSource | None:
+        return cls() if _enabled(settings, "documents") else None
+
+    def contribute(self, context: EvidenceContext) -> Contribution:
+        work = Path(context.work_dir)
+        made = (
+            (hostile_pdf(work / "terms.pdf"), "Terms of service accepted at sign-up"),
+            (encrypted_pdf(work / "invoice.pdf"), "Invoice 42"),
+            (garbage_pdf(work / "chat.pdf"), "Support chat export"),
+        )
+        return Contribution(
+            attachments=tuple(
+                Attachment(
+                    name=path.name,
+                    path=str(path),
+                    mime="application/pdf",
+                    caption=caption,
+                    provenance=f"crm.documents/{path.stem}",
+                )
+                for path, caption in made
+            )
+        )
+
+
 class BrokenSource(EvidenceSource):
     name = "test_broken"
 
@@ -289,7 +321,14 @@ def register_providers(register: ProviderRegister) -> None:
 
 @hookimpl
 def register_evidence_sources(register: EvidenceSourceRegister) -> None:
-    for source in (DesignsSource, BrokenSource, SlowSource, ProviderFactsSource, FactsEchoSource):
+    for source in (
+        DesignsSource,
+        DocumentsSource,
+        BrokenSource,
+        SlowSource,
+        ProviderFactsSource,
+        FactsEchoSource,
+    ):
         register(source)
 
 
