@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from engine.testing import unavailable
+from tests.support.serving import free_port
 from web.cli import main
 
 DISPUTES = str(Path(sys.executable).with_name("disputes"))
@@ -111,13 +111,6 @@ def test_a_database_file_the_user_cannot_write_is_one_clear_line(
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert stderr.startswith("disputes: DISPUTES_DATABASE_URL")
     assert "not writable by user nobody (it belongs to root)" in stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_serve_with_no_configuration_creates_the_database_and_answers_healthz(

@@ -5,16 +5,12 @@ runs it. Screenshots land in ``test-artifacts/``."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from engine.db.models import Dispute
@@ -22,8 +18,8 @@ from engine.model import Status
 from engine.runtime import Runtime
 from engine.worker import Worker
 from tests.support.engine import add_dispute
+from tests.support.serving import serving
 from tests.web.conftest import DASHBOARD_KEY, add_evidence
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -41,36 +37,10 @@ def evidence_pipeline(runtime: Runtime, dispute_pk: int, reason: str) -> None:
     add_evidence(runtime, provider, dispute_id)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(runtime: Runtime) -> Iterator[str]:
     with serving(runtime, Worker(runtime, evidence_pipeline, idle_seconds=0.1)) as base:
         yield base
-
-
-@contextmanager
-def serving(runtime: Runtime, worker: Worker) -> Iterator[str]:
-    """``disputes serve`` in a thread: uvicorn on a free loopback port, worker in-process."""
-    app = create_app(runtime, worker=worker)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(20)
 
 
 @pytest.fixture

@@ -5,64 +5,29 @@ them. Wrong keys are 401s, then 429 with ``Retry-After``; other addresses do not
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 
 from engine.errors import SettingError
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
 from tests.support.engine import make_runtime
+from tests.support.serving import serving
 from tests.web.conftest import DASHBOARD_KEY
-from web.app import create_app
 from web.proxies import uvicorn_proxy_options
 from web.throttle import FREE_ATTEMPTS
 
 WRONG = "not-the-dashboard-key-at-all"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(runtime: Runtime) -> Iterator[str]:
     with serving(runtime) as base:
         yield base
-
-
-@contextmanager
-def serving(runtime: Runtime) -> Iterator[str]:
-    # The proxy options ``disputes serve`` uses: without DISPUTES_TRUSTED_PROXIES the address
-    # is the TCP peer.
-    config = uvicorn.Config(
-        create_app(runtime),
-        host="127.0.0.1",
-        port=free_port(),
-        log_level="warning",
-        access_log=False,
-        **uvicorn_proxy_options(runtime.settings),
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{config.port}"
-    uvicorn_server.should_exit = True
-    thread.join(20)
 
 
 @contextmanager
