@@ -92,6 +92,18 @@ class StripeApi:
             )
         ).to_dict()
 
+    # -- Connect -------------------------------------------------------------------------------
+
+    def list_accounts(
+        self, *, limit: int, starting_after: str | None = None
+    ) -> tuple[list[str], bool]:
+        """One page of the platform's connected account ids, and whether more follow."""
+        params: Any = {"limit": limit}
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        page = _call(lambda: self._client.v1.accounts.list(params=params))
+        return [str(item.id) for item in page.data], bool(page.has_more)
+
     # -- files -----------------------------------------------------------------------------
 
     def upload_evidence_file(
