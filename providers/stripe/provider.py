@@ -106,7 +106,7 @@ class StripeProvider(DisputeProvider):
                 log.warning("Stripe connected account %s cannot be synced: %s", account, error)
                 yield UnreadableDispute(
                     dispute_id=account,
-                    error=f"connected account {account}: its disputes cannot be listed: {error}",
+                    error=f"disputes of connected account {account} cannot be listed: {error}",
                 )
 
     def _disputes_of(self, account: str | None) -> Iterator[DisputeEvent | UnreadableDispute]:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, DisputeEventRow, Submission
+from engine.errors import ProviderRejected
 from engine.evidence import EvidencePacket
 from engine.runtime import Runtime
 from engine.sync import sync_provider
@@ -168,8 +169,10 @@ def test_one_account_refusing_the_platform_does_not_stop_the_others(
     assert (report.state, report.new, report.failed) == ("finished", 2, 1)
     [error] = report.errors
     assert error["dispute_id"] == ACCOUNT_A
-    assert f"connected account {ACCOUNT_A}" in error["error"]
+    assert error["error"].startswith(f"disputes of connected account {ACCOUNT_A} cannot be listed")
+    assert "Stripe refused access to connected account" in error["error"]
     assert "does not have access" in error["error"]
+    assert "DISPUTES_STRIPE_API_KEY" not in error["error"]  # the key is not what is wrong
     # and A was asked once: a 403 is not retried
     assert Counter(r.fault for r in stripe_emulator.requests if r.account == ACCOUNT_A) == {
         "403": 1
@@ -220,3 +223,22 @@ def test_accounts_that_cannot_be_listed_fail_the_sync_clearly_after_the_platform
     assert report.error is not None
     assert "DISPUTES_STRIPE_CONNECT_ACCOUNTS=all" in report.error
     assert stored(runtime) == of(books, None)
+
+
+def test_a_later_call_for_a_disconnected_account_blames_the_account_not_the_key(
+    runtime_for: RuntimeFor, stripe_emulator: StripeEmulator, books: Books
+) -> None:
+    # Given B's dispute was synced, then B disconnected the platform
+    runtime = runtime_for(ACCOUNT_B)
+    sync_provider(runtime, "stripe")
+    [dispute_id] = of(books, ACCOUNT_B)
+    stripe_emulator.faults.deny_account(ACCOUNT_B)
+    # When the engine re-reads the dispute
+    with pytest.raises(ProviderRejected) as refused:
+        runtime.provider("stripe").fetch_dispute(dispute_id, ACCOUNT_B)
+    # Then the error names the account; the API key is not what is wrong
+    assert str(refused.value).startswith(f"Stripe refused access to connected account {ACCOUNT_B}")
+    assert "DISPUTES_STRIPE_API_KEY" not in str(refused.value)
+    # and the platform's own calls still work
+    [platform_dispute] = of(books, None)
+    assert runtime.provider("stripe").fetch_dispute(platform_dispute, None).account is None
