@@ -23,7 +23,7 @@ DISPUTES = str(Path(sys.executable).with_name("disputes"))
 
 
 def run(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, **kwargs: object
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": os.environ["PATH"], "HOME": str(cwd)}
     environment.update(env or {})
@@ -35,7 +35,6 @@ def run(
         env=environment,
         timeout=120,
         check=False,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 

@@ -220,6 +220,7 @@ def test_the_customer_fills_gaps_but_never_overrides_the_processor() -> None:
         "Jane",
         Status.NEEDS_RESPONSE,
     )
+    assert anonymous.snapshot is not None  # narrows for the type checker; event() always sets it
     # A later description by the processor that names the customer wins over the engine's
     named = DisputeEvent(
         provider="acme",

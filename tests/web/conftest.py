@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from web.app import create_app
 DASHBOARD_KEY = "dashboard-key-0123456789"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-Client = TestClient  # type: ignore[type-arg]
+Client = TestClient[Litestar]
 
 
 @pytest.fixture

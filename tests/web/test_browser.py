@@ -8,7 +8,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +20,9 @@ from engine.worker import Worker
 from tests.support.engine import add_dispute
 from tests.support.serving import serving
 from tests.web.conftest import DASHBOARD_KEY, add_evidence
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +95,12 @@ def test_sign_in_browse_open_a_dispute_and_regenerate_its_evidence(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record_and_dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_and_dismiss)
 
     # when the person opens the dashboard with the key
     page.goto(f"{server}/disputes?key={DASHBOARD_KEY}")

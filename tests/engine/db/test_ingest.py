@@ -144,8 +144,8 @@ def _apply_in_child(
     url: str,
     barrier: multiprocessing.synchronize.Barrier,
     rounds: int,
-    queue: multiprocessing.Queue,
-) -> None:  # type: ignore[type-arg]
+    queue: multiprocessing.Queue[list[tuple[str, bool, bool]]],
+) -> None:
     book = DisputeBook(Database(url))
     results = []
     for index in range(rounds):

@@ -45,7 +45,7 @@ def document_pdf(path: Path, title: str, pages: int = 1, heavy: bool = False) ->
 def _action(kind: str, **values: object) -> DictionaryObject:
     action = DictionaryObject({NameObject("/S"): NameObject(kind)})
     for key, value in values.items():
-        action[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+        action[NameObject(f"/{key}")] = value
     return action
 
 

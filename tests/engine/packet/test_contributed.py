@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject, NumberObject
 
 from engine.packet import PacketContent, PacketLimits, build_documents
 from engine.packet.appendix import INCLUDED, LEFT_OUT, REFUSED
@@ -55,8 +55,8 @@ def content(*documents: PacketDocument) -> PacketContent:
 def every_object(pdf: bytes) -> list[Any]:
     """Every object in the file, reachable or not."""
     reader = PdfReader(io.BytesIO(pdf))
-    found = [reader.trailer]
-    for number in range(1, int(reader.trailer["/Size"])):
+    found: list[Any] = [reader.trailer]
+    for number in range(1, int(cast(NumberObject, reader.trailer["/Size"]))):
         try:
             found.append(reader.get_object(number))
         except Exception:  # noqa: S112 - a free entry in the xref table
@@ -121,6 +121,7 @@ def test_a_hostile_pdf_arrives_without_any_script_action_or_file(tmp_path: Path)
     assert not keys_anywhere(every_object(service)) & ACTIVE
     reader = PdfReader(io.BytesIO(service))
     catalog = reader.trailer["/Root"]
+    assert isinstance(catalog, DictionaryObject), catalog
     assert not {"/OpenAction", "/AA", "/AcroForm"} & set(catalog.keys())
     assert "/EmbeddedFiles" not in catalog.get("/Names", {})
     assert all("/Annots" not in page for page in reader.pages[-2:])

@@ -10,6 +10,8 @@ from pypdf.generic import (
     FloatObject,
     NameObject,
     NumberObject,
+    PdfObject,
+    StreamObject,
 )
 
 from engine.packet.flatten import paint_annotations, printable_annotations
@@ -40,8 +42,14 @@ def annotation(rect: tuple[int, ...], normal: object, **extra: object) -> Dictio
         }
     )
     for key, value in extra.items():
-        found[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+        found[NameObject(f"/{key}")] = value
     return found
+
+
+def dictionary(value: PdfObject) -> DictionaryObject:
+    """pypdf resolves a looked-up entry but types it as any PDF object: narrow it."""
+    assert isinstance(value, DictionaryObject), value
+    return value
 
 
 def painted(writer: PdfWriter, *annotations: DictionaryObject) -> tuple[int, str, PageObject]:
@@ -69,7 +77,7 @@ def test_an_appearance_is_scaled_and_moved_onto_its_rectangle() -> None:
     assert count == 1
     assert "q 2.000000 0 0 2.000000 50.000000 50.000000 cm /DisputesAnnot0 Do Q" in content
     assert "/Annots" not in page
-    assert "/DisputesAnnot0" in page["/Resources"]["/XObject"]
+    assert "/DisputesAnnot0" in dictionary(dictionary(page["/Resources"])["/XObject"])
 
 
 def test_a_rotated_appearance_is_placed_by_its_transformed_box() -> None:
@@ -107,5 +115,6 @@ def test_a_checkbox_is_painted_in_its_current_state_only() -> None:
     count, _, page = painted(writer, box)
 
     assert count == 1
-    drawn = page["/Resources"]["/XObject"]["/DisputesAnnot0"]
+    drawn = dictionary(dictionary(page["/Resources"])["/XObject"])["/DisputesAnnot0"]
+    assert isinstance(drawn, StreamObject), drawn
     assert drawn.get_data() == b"0 0 m 10 10 l S % checked"

@@ -25,7 +25,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stripe"
 
 def dispute(**changes: Any) -> dict[str, Any]:
     base = json.loads((FIXTURES / "lifecycle_won.json").read_text())[0]["data"]["object"]
-    raw = copy.deepcopy(base)
+    raw: dict[str, Any] = copy.deepcopy(base)
     raw.update(changes)
     return raw
 
