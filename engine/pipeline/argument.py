@@ -19,6 +19,7 @@ from engine.evidence import EvidenceRules, EvidenceText, FileField, TextField
 from engine.model import DisputeState, Reason
 from engine.money import format_amount
 from engine.packet import facts as known
+from engine.packet.documents import DISPUTED_AS
 from engine.pipeline.phrasing import and_list, clean, key, present, quote
 from engine.pipeline.usage import Usage, aware, moment_of, usage
 from engine.sources import Section
@@ -32,15 +33,6 @@ REBUTTAL_FIELD = {
 }
 """Reasons answered in a field of their own; the others are answered in ``uncategorized_text``."""
 
-_DISPUTED_AS = {
-    Reason.FRAUDULENT: "fraudulent",
-    Reason.UNRECOGNIZED: "unrecognized",
-    Reason.PRODUCT_NOT_RECEIVED: "a product not received",
-    Reason.PRODUCT_UNACCEPTABLE: "a product that was unacceptable",
-    Reason.SUBSCRIPTION_CANCELED: "a subscription that was canceled",
-    Reason.CREDIT_NOT_PROCESSED: "a credit that was not processed",
-    Reason.DUPLICATE: "a duplicate charge",
-}
 _IDENTITY = (
     ("name", known.CUSTOMER_NAME),
     ("email address", known.CUSTOMER_EMAIL),
@@ -118,7 +110,7 @@ class _Case:
         dispute = self.dispute
         payment = clean(dispute.payment_id)
         amount = f"{dispute.money.currency} {format_amount(dispute.money.amount)}"
-        disputed_as = _DISPUTED_AS.get(self.reason)
+        disputed_as = DISPUTED_AS.get(self.reason)
         named = clean(dispute.dispute_id)
         return (
             f"This evidence answers {f'dispute {named}' if named else 'the dispute'} about "
