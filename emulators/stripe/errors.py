@@ -39,3 +39,13 @@ def invalid(message: str, *, code: str = "parameter_invalid", param: str | None 
 
 def missing(kind: str, object_id: str, param: str) -> ApiError:
     return ApiError(404, f"No such {kind}: '{object_id}'", code="resource_missing", param=param)
+
+
+def no_access(account: str) -> ApiError:
+    """Stripe's 403 for a connected account the key cannot act for: access revoked
+    (the account disconnected the platform) or never granted."""
+    return ApiError(
+        403,
+        f"The provided key 'sk_test_****' does not have access to account '{account}' "
+        "(or that account does not exist). Application access may have been revoked.",
+    )

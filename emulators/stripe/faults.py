@@ -1,5 +1,6 @@
-"""Fault injection: answer some requests with 500 or 429, hold them past the client timeout, or
-drop the answer to a request that was carried out.
+"""Fault injection: answer some requests with 500 or 429, hold them past the client timeout,
+drop the answer to a request that was carried out, or refuse every request made for one
+connected account (403, as when the account revoked the platform's access).
 
 ``500``, ``429`` and ``hang`` strike *before* the request is processed, like a load balancer or
 a lock timeout in front of Stripe, so a retried request is the first one Stripe really sees.
@@ -37,6 +38,8 @@ class Faults:
     hang_seconds: float = 5.0
     seed: int = 0
     rules: list[FaultRule] = field(default_factory=list)
+    denied_accounts: set[str] = field(default_factory=set)
+    """Connected accounts whose every request (``Stripe-Account`` header) is refused with 403."""
     release: threading.Event = field(default_factory=threading.Event)
     _random: random.Random = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,10 +58,20 @@ class Faults:
         self.release.clear()
         return rule
 
+    def deny_account(self, account: str) -> None:
+        """Refuse every request made for ``account`` with Stripe's 403 until cleared."""
+        with self._lock:
+            self.denied_accounts.add(account)
+
+    def denies(self, account: str) -> bool:
+        with self._lock:
+            return account in self.denied_accounts
+
     def clear(self) -> None:
-        """Drop every rule and rate, and let every held request go (dropped unanswered)."""
+        """Drop every rule, rate and denial, and let every held request go (dropped unanswered)."""
         with self._lock:
             self.rules.clear()
+            self.denied_accounts.clear()
             self.error_rate = self.hang_rate = 0.0
         self.release.set()
 

@@ -14,6 +14,24 @@ from emulators.stripe import rules
 API_VERSION = "2026-10-28.endive"
 
 
+def account_object(account_id: str, *, created: int) -> dict[str, Any]:
+    """A connected account as ``GET /v1/accounts`` lists it (the fields a platform reads)."""
+    return {
+        "id": account_id,
+        "object": "account",
+        "type": "standard",
+        "business_profile": {"name": None, "url": None},
+        "charges_enabled": True,
+        "payouts_enabled": True,
+        "details_submitted": True,
+        "country": "US",
+        "default_currency": "usd",
+        "created": created,
+        "email": None,
+        "metadata": {},
+    }
+
+
 def review_object(review_id: str, charge_id: str, ip_address: str) -> dict[str, Any]:
     return {
         "id": review_id,

@@ -37,6 +37,7 @@ class Router:
             ),
             ("GET", re.compile(rf"/v1/charges/{_ID}"), _retrieve(state, "charge")),
             ("GET", re.compile(rf"/v1/events/{_ID}"), _retrieve(state, "event")),
+            ("GET", re.compile(r"/v1/accounts"), _list_accounts(state)),
             ("GET", re.compile(rf"/v1/reviews/{_ID}"), _retrieve(state, "review")),
         ]
 
@@ -64,6 +65,15 @@ def _listing(state: StripeState, kind: str, filters: set[str]) -> Handler:
         return state.list_objects(kind, account, params, frozen)
 
     return listing
+
+
+def _list_accounts(state: StripeState) -> Handler:
+    def list_accounts(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return state.list_accounts(account, params)
+
+    return list_accounts
 
 
 def _retrieve(state: StripeState, kind: str) -> Handler:

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulators.stripe.errors import ApiError
+from emulators.stripe.errors import ApiError, no_access
 from emulators.stripe.faults import Faults
 from emulators.stripe.idempotency import IdempotencyStore, fingerprint
 from emulators.stripe.routes import Router
@@ -155,6 +155,9 @@ class StripeEmulator:
         return status, extra, payload
 
     def _with_faults(self, request: _Request) -> _Outcome:
+        account = request.account_header
+        if account is not None and self.faults.denies(account):
+            return _Outcome(error_response(no_access(account)), "403")
         fault = self.faults.pick(request.method, request.path)
         if fault == "drop":
             # The request is carried out, but the client never hears back: a lost response.

@@ -19,11 +19,12 @@ from typing import Any
 
 from emulators.stripe import evidence as evidence_rules
 from emulators.stripe import rules
-from emulators.stripe.errors import invalid, missing
+from emulators.stripe.errors import ApiError, invalid, missing
 from emulators.stripe.files import StoredFile, check_upload
 from emulators.stripe.forms import Upload
 from emulators.stripe.listing import list_page
 from emulators.stripe.objects import (
+    account_object,
     balance_transaction_object,
     charge_object,
     dispute_object,
@@ -56,6 +57,8 @@ class StripeState:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self.accounts: dict[str, dict[str, Any]] = {}
+        """Connected accounts, by id: added explicitly or by seeding an object on one."""
         self.disputes: dict[str, Owned] = {}
         self.charges: dict[str, Owned] = {}
         self.reviews: dict[str, Owned] = {}
@@ -75,6 +78,22 @@ class StripeState:
 
     # -- seeding (tests and the demo) --------------------------------------------------------
 
+    def add_account(self, account_id: str | None = None, *, created: int | None = None) -> str:
+        """A connected account of the platform (idempotent for a known id); its id."""
+        with self.lock:
+            account_id = account_id or self.new_id("acct")
+            if account_id == PLATFORM_ACCOUNT:
+                raise ValueError("the platform is not one of its own connected accounts")
+            if account_id not in self.accounts:
+                when = created if created is not None else self.now()
+                self.accounts[account_id] = account_object(account_id, created=when)
+            return account_id
+
+    def _known(self, account: str) -> None:
+        """Seeding an object on a connected account connects that account to the platform."""
+        if account != PLATFORM_ACCOUNT:
+            self.add_account(account)
+
     def add_charge(
         self,
         *,
@@ -89,6 +108,7 @@ class StripeState:
         created: int | None = None,
     ) -> dict[str, Any]:
         with self.lock:
+            self._known(account)
             charge_id = self.new_id("ch")
             review_id = None
             if ip_address is not None:
@@ -128,6 +148,7 @@ class StripeState:
     ) -> dict[str, Any]:
         """A new dispute (and its charge, unless given), announced as ``charge.dispute.created``."""
         with self.lock:
+            self._known(account)
             now = self.now()
             if charge is None:
                 charge = self.add_charge(account=account, amount=amount, currency=currency)["id"]
@@ -230,6 +251,14 @@ class StripeState:
         with self.lock:
             mine = [owned.object for owned in table.values() if owned.account == account]
             return list_page(kind, mine, params, filters)
+
+    def list_accounts(self, account: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``GET /v1/accounts``: the platform's connected accounts. A connected account has
+        none of its own to list: Stripe answers that only platforms work with other accounts."""
+        if account != PLATFORM_ACCOUNT:
+            raise ApiError(403, "Only Stripe Connect platforms can work with other accounts.")
+        with self.lock:
+            return list_page("account", list(self.accounts.values()), params, frozenset())
 
     def create_file(
         self, account: str, fields: dict[str, Any], uploads: dict[str, Upload]

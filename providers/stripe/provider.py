@@ -24,6 +24,8 @@ from engine.provider import (
 )
 from engine.settings import Settings, parse_int
 from providers.stripe import webhook
+from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, connect_scope_from_settings
+from providers.stripe.connect import VARIABLE as CONNECT_VARIABLE
 from providers.stripe.consts import (
     EVIDENCE_RULES,
     FILE_PURPOSE,
@@ -51,13 +53,26 @@ class StripeProvider(DisputeProvider):
         supports_sync=True,
     )
 
-    def __init__(self, api: StripeApi, webhook_secrets: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        api: StripeApi,
+        webhook_secrets: tuple[str, ...],
+        connect: ConnectScope = PLATFORM_ONLY,
+    ) -> None:
         self.api = api
         self.webhook_secrets = webhook_secrets
+        self.connect = connect
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeProvider:
-        return cls(api_from_settings(settings), webhook_secrets_from_settings(settings))
+        api = api_from_settings(settings)  # NotConfigured first: no key means Stripe is off
+        try:
+            secrets = webhook_secrets_from_settings(settings)
+            connect = connect_scope_from_settings(settings)
+        except SettingError:
+            api.close()
+            raise
+        return cls(api, secrets, connect)
 
     # -- webhooks --------------------------------------------------------------------------
 
@@ -74,18 +89,37 @@ class StripeProvider(DisputeProvider):
     # -- reading -----------------------------------------------------------------------------
 
     def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
-        """Every dispute of the platform account, newest first, 100 per page.
+        """Every dispute of the platform, then of each connected account that
+        ``DISPUTES_STRIPE_CONNECT_ACCOUNTS`` names, newest first, 100 per page.
 
-        Disputes of connected accounts reach the engine through Connect webhooks (which name
-        the account); listing every connected account's disputes is not part of a sync.
+        A connected account's disputes carry its id as ``account``, so every later call for
+        them sends ``Stripe-Account``. A platform page that still fails after retries stops the
+        sync (raised); one connected account that cannot be read (access revoked, a permission
+        the key lacks, Stripe failing for it) is yielded as one :class:`UnreadableDispute` named
+        by the account id, so the report shows it, and the next account is read.
         """
+        yield from self._disputes_of(None)
+        for account in self._connected_accounts():
+            try:
+                yield from self._disputes_of(account)
+            except ProviderError as error:
+                log.warning("Stripe connected account %s cannot be synced: %s", account, error)
+                yield UnreadableDispute(
+                    dispute_id=account,
+                    error=f"disputes of connected account {account} cannot be listed: {error}",
+                )
+
+    def _disputes_of(self, account: str | None) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """One account's disputes (``None``: the platform's), page by page."""
         starting_after: str | None = None
         while True:
-            page, has_more = self.api.list_disputes(limit=PAGE_SIZE, starting_after=starting_after)
+            page, has_more = self.api.list_disputes(
+                limit=PAGE_SIZE, starting_after=starting_after, account=account
+            )
             fetched_at = datetime.now(tz=UTC)
             for raw in page:
                 try:
-                    yield event_from_api(raw, None, fetched_at)
+                    yield event_from_api(raw, account, fetched_at)
                 except MappingError as error:
                     yield UnreadableDispute(
                         dispute_id=str(raw.get("id")),
@@ -94,6 +128,28 @@ class StripeProvider(DisputeProvider):
             if not has_more or not page:
                 return
             starting_after = str(page[-1]["id"])
+
+    def _connected_accounts(self) -> Iterator[str]:
+        """The connected accounts to read: the configured ids, or every account the platform
+        lists (page by page, so a large platform is never held in memory)."""
+        if not self.connect.every_account:
+            yield from self.connect.accounts
+            return
+        starting_after: str | None = None
+        while True:
+            try:
+                page, has_more = self.api.list_accounts(
+                    limit=PAGE_SIZE, starting_after=starting_after
+                )
+            except ProviderError as error:
+                raise type(error)(
+                    f"Stripe's connected accounts cannot be listed ({CONNECT_VARIABLE}=all): "
+                    f"{error}"
+                ) from error
+            yield from page
+            if not has_more or not page:
+                return
+            starting_after = page[-1]
 
     def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
         raw = self.api.retrieve_dispute(dispute_id, account)

@@ -58,13 +58,15 @@ class StripeApi:
         if starting_after is not None:
             params["starting_after"] = starting_after
         page = _call(
-            lambda: self._client.v1.disputes.list(params=params, options=_options(account))
+            lambda: self._client.v1.disputes.list(params=params, options=_options(account)),
+            account,
         )
         return [item.to_dict() for item in page.data], bool(page.has_more)
 
     def retrieve_dispute(self, dispute_id: str, account: str | None) -> dict[str, Any]:
         return _call(
-            lambda: self._client.v1.disputes.retrieve(dispute_id, options=_options(account))
+            lambda: self._client.v1.disputes.retrieve(dispute_id, options=_options(account)),
+            account,
         ).to_dict()
 
     def update_dispute(
@@ -80,7 +82,8 @@ class StripeApi:
         return _call(
             lambda: self._client.v1.disputes.update(
                 dispute_id, params=params, options=_options(account, idempotency_key)
-            )
+            ),
+            account,
         ).to_dict()
 
     def close_dispute(
@@ -89,8 +92,21 @@ class StripeApi:
         return _call(
             lambda: self._client.v1.disputes.close(
                 dispute_id, options=_options(account, idempotency_key)
-            )
+            ),
+            account,
         ).to_dict()
+
+    # -- Connect -------------------------------------------------------------------------------
+
+    def list_accounts(
+        self, *, limit: int, starting_after: str | None = None
+    ) -> tuple[list[str], bool]:
+        """One page of the platform's connected account ids, and whether more follow."""
+        params: Any = {"limit": limit}
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        page = _call(lambda: self._client.v1.accounts.list(params=params))
+        return [str(item.id) for item in page.data], bool(page.has_more)
 
     # -- files -----------------------------------------------------------------------------
 
@@ -116,19 +132,21 @@ class StripeApi:
                 options=_options(account, idempotency_key),
             )
 
-        uploaded = _call(upload)
+        uploaded = _call(upload, account)
         return str(uploaded.id)
 
     # -- charges (provider facts) ----------------------------------------------------------
 
     def retrieve_charge(self, charge_id: str, account: str | None) -> dict[str, Any]:
         return _call(
-            lambda: self._client.v1.charges.retrieve(charge_id, options=_options(account))
+            lambda: self._client.v1.charges.retrieve(charge_id, options=_options(account)),
+            account,
         ).to_dict()
 
     def retrieve_review(self, review_id: str, account: str | None) -> dict[str, Any]:
         return _call(
-            lambda: self._client.v1.reviews.retrieve(review_id, options=_options(account))
+            lambda: self._client.v1.reviews.retrieve(review_id, options=_options(account)),
+            account,
         ).to_dict()
 
     def iter_customer_charges(
@@ -142,7 +160,8 @@ class StripeApi:
             page = _call(
                 lambda params=params: self._client.v1.charges.list(  # type: ignore[misc]
                     params=params, options=_options(account)
-                )
+                ),
+                account,
             )
             for item in page.data:
                 yield item.to_dict()
@@ -160,8 +179,9 @@ def _options(account: str | None, idempotency_key: str | None = None) -> Any:
     return options
 
 
-def _call(call: Callable[[], T]) -> T:
-    """Run one SDK call (retries included) and translate what still fails."""
+def _call(call: Callable[[], T], account: str | None = None) -> T:
+    """Run one SDK call (retries included) and translate what still fails. ``account`` is the
+    connected account the call was made for, so a 403 blames the account, not the key."""
     try:
         return call()
     except (stripe.RateLimitError, stripe.APIConnectionError) as error:
@@ -179,7 +199,18 @@ def _call(call: Callable[[], T]) -> T:
         raise ProviderRejected(
             f"Stripe refused: {_message(error)}{detail}", code=error.code
         ) from error
-    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+    except stripe.PermissionError as error:
+        if account:
+            # The key works for the platform: for one account, a 403 means it disconnected the
+            # platform, or the key lacks a permission there. Blaming the key would mislead.
+            raise ProviderRejected(
+                f"Stripe refused access to connected account {account}: {_message(error)}",
+                code=error.code,
+            ) from error
+        raise ProviderRejected(
+            f"Stripe refused the API key (DISPUTES_STRIPE_API_KEY): {_message(error)}"
+        ) from error
+    except stripe.AuthenticationError as error:
         raise ProviderRejected(
             f"Stripe refused the API key (DISPUTES_STRIPE_API_KEY): {_message(error)}"
         ) from error
