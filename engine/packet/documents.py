@@ -6,10 +6,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.model import DisputeState
+from engine.model import DisputeState, Reason
 from engine.money import format_amount
 from engine.packet import facts as known
 from engine.sources import Section
+
+DISPUTED_AS: dict[str, str] = {
+    Reason.FRAUDULENT: "fraudulent",
+    Reason.UNRECOGNIZED: "unrecognized",
+    Reason.PRODUCT_NOT_RECEIVED: "a product not received",
+    Reason.PRODUCT_UNACCEPTABLE: "a product that was unacceptable",
+    Reason.SUBSCRIPTION_CANCELED: "a subscription that was canceled",
+    Reason.CREDIT_NOT_PROCESSED: "a credit that was not processed",
+    Reason.DUPLICATE: "a duplicate charge",
+}
+"""How the documents and texts name a dispute's neutral reason (``general`` goes unnamed)."""
 
 MAX_TABLE_ROWS = 400
 """Rows kept per table: an activity log of thousands of lines helps nobody and costs pages."""
@@ -99,6 +110,7 @@ class ServiceView:
     images: list[RenderedImage]
     images_title: str
     notes: list[str] = field(default_factory=list)
+    disputed_as: str = ""
     attached: list[AttachedView] = field(default_factory=list)
 
 
@@ -189,4 +201,5 @@ def service_view(
         images=images,
         images_title=content.images_title,
         notes=notes,
+        disputed_as=DISPUTED_AS.get(content.dispute.reason, ""),
     )

@@ -19,6 +19,12 @@ AMOUNT_CHARGED = "amount_charged"
 TOTAL_AMOUNT_PAID = "total_amount_paid"
 """What the customer actually paid in all (the processor's own figure, refunds deducted)."""
 SERVICE_DATE = "service_date"
+DUPLICATE_CHARGE_ID = "duplicate_charge_id"
+"""For a duplicate-charge dispute: the other charge the customer says this one repeats, and
+what sets it apart (its amount, date and product, formatted like the disputed charge's)."""
+DUPLICATE_CHARGE_AMOUNT = "duplicate_charge_amount"
+DUPLICATE_CHARGE_DATE = "duplicate_charge_date"
+DUPLICATE_CHARGE_PRODUCT = "duplicate_charge_product"
 
 CUSTOMER_LABELS = {
     CUSTOMER_NAME: "Name",

@@ -29,12 +29,11 @@ from engine.evidence import (
     validate_packet,
 )
 from engine.model import DisputeState
-from engine.money import format_amount
 from engine.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
 from engine.packet import build_documents as render_documents
-from engine.packet import facts as known
 from engine.packet.appendix import INCLUDED, DocumentOutcome
 from engine.packet.documents import PacketDocument, merged_facts
+from engine.pipeline.argument import compose_argument
 from engine.pipeline.collect import Collected, build_sources, collect
 from engine.pipeline.identity import record_customer_identity
 from engine.pipeline.texts import plan_texts
@@ -157,8 +156,10 @@ def _build(
         return BuiltVersion(version, EvidenceState.FAILED, EvidencePacket(), str(error))
     facts = merged_facts(content)
     included = _record_documents(record, documents.documents)
-    summary = _summary(content, included)
-    plan = plan_texts(collected.texts, facts, content.sections, summary, rules)
+    argument = compose_argument(
+        dispute, facts, content.sections, len(content.images), collected.texts, rules, included
+    )
+    plan = plan_texts(collected.texts, facts, content.sections, argument, rules)
     files: list[EvidenceFile] = []
     file_records: list[dict[str, Any]] = []
     fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
@@ -280,33 +281,6 @@ def _record_documents(record: dict[str, Any], outcomes: tuple[DocumentOutcome, .
         if outcome.pages:
             entry["pages"] = outcome.pages
     return sum(1 for outcome in outcomes if outcome.state == INCLUDED)
-
-
-def _summary(content: PacketContent, documents: int = 0) -> str:
-    """A neutral cover note for ``uncategorized_text``; sources may give a better one."""
-    dispute = content.dispute
-    payment = f"payment {dispute.payment_id}" if dispute.payment_id else "the payment"
-    parts = [
-        f"This evidence answers dispute {dispute.dispute_id} about {payment} of "
-        f"{dispute.money.currency} {format_amount(dispute.money.amount)}.",
-        "The attached receipt records the purchase and the customer's identity.",
-    ]
-    if content.images:
-        parts.append(
-            "The attached service documentation shows what the customer received and used "
-            f"({len(content.images)} items)."
-        )
-    elif content.sections:
-        parts.append("The attached service documentation shows how the customer used the service.")
-    if documents:
-        parts.append(
-            f"It ends with {documents} document{'s' if documents != 1 else ''} from the "
-            "merchant's records, each introduced by a page saying what it is and where it is from."
-        )
-    paid = content.facts.get(known.TOTAL_AMOUNT_PAID)
-    if paid:
-        parts.append(f"Total amount the customer paid: {paid}.")
-    return " ".join(parts)
 
 
 def _version_row(session: Any, dispute_pk: int, version: int) -> EvidenceVersion:

@@ -7,7 +7,7 @@ a safety net, not the usual way a packet fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from engine.evidence import EvidenceRules, EvidenceText, TextField
@@ -54,20 +54,24 @@ def plan_texts(
     given: Iterable[EvidenceText],
     facts: dict[str, str],
     sections: Iterable[Section],
-    summary: str | None,
+    argument: Mapping[TextField, str],
     rules: EvidenceRules,
 ) -> TextPlan:
+    """Sources' texts first (they know the merchant best), then the generated ``argument``
+    (see :mod:`engine.pipeline.argument`), then plain facts and the activity log."""
     chosen: dict[TextField, str] = {}
     for item in given:
-        chosen.setdefault(item.field, item.text)
+        if item.text.strip():  # a blank text from a source fills nothing
+            chosen.setdefault(item.field, item.text)
+    for text_field, text in argument.items():
+        if text:
+            chosen.setdefault(text_field, text)
     for text_field, fact in _FROM_FACTS.items():
         if facts.get(fact):
             chosen.setdefault(text_field, facts[fact])
     log = activity_log(sections)
     if log:
         chosen.setdefault(TextField.ACCESS_ACTIVITY_LOG, log)
-    if summary:
-        chosen.setdefault(TextField.UNCATEGORIZED_TEXT, summary)
     plan = TextPlan(texts=[])
     for text_field, text in chosen.items():
         if text_field not in rules.text_fields:

@@ -9,6 +9,7 @@ from engine.packet import PacketContent, PacketImage, PacketLimits, build_docume
 from engine.sources import Section
 from engine.testing import make_design_image, make_dispute_state
 from tests.engine.packet.conftest import Tripwire
+from tests.engine.packet.contributed_pdfs import squashed
 from tests.engine.packet.pdfs import image_count, page_count, text_of
 
 ROOMY = PacketLimits(file_bytes=4_600_000, total_bytes=4_100_000)
@@ -112,3 +113,16 @@ def test_long_activity_tables_are_cut_with_a_note() -> None:
 
     assert page_count(built.service_documentation.data) <= ROOMY.pages
     assert "the first 400 of 2000 rows" in text_of(built.service_documentation.data)
+
+
+def test_the_service_documentation_says_what_the_payment_is_disputed_as() -> None:
+    # given a cancellation dispute and one whose reason the engine does not know
+    canceled = content(dispute=make_dispute_state(reason="subscription_canceled"))
+    unknown = content(dispute=make_dispute_state(reason="bank_says_so"))
+
+    # when the documents are built, the intro names the known reason and nothing else
+    text = squashed(text_of(build_documents(canceled, ROOMY).service_documentation.data))
+    other = squashed(text_of(build_documents(unknown, ROOMY).service_documentation.data))
+    assert squashed("(TestPay), disputed as a subscription that was canceled. Prepared") in text
+    assert squashed("in dispute dp_test_1 (TestPay). Prepared") in other
+    assert "bank_says_so" not in other

@@ -59,7 +59,11 @@ def test_planned_texts_always_validate(
     rule = rules(long_limit, short_limit, total)
 
     plan = plan_texts(
-        [EvidenceText(f, t) for f, t in given_texts.items()], facts, sections, "summary", rule
+        [EvidenceText(f, t) for f, t in given_texts.items()],
+        facts,
+        sections,
+        {TextField.UNCATEGORIZED_TEXT: "summary"},
+        rule,
     )
 
     assert validate_packet(EvidencePacket(texts=tuple(plan.texts)), rule, {}) == []
@@ -73,7 +77,7 @@ def test_sources_win_over_facts_and_unaccepted_fields_are_reported() -> None:
         ],
         {"customer_name": "From facts", "product": "Design Pro"},
         [Section(title="Login activity", rows=(("when", "ip"), ("2026-01-01", "203.0.113.7")))],
-        "cover note",
+        {TextField.UNCATEGORIZED_TEXT: "cover note"},
         rules(20_000, 5_000, 150_000),
     )
 
@@ -89,7 +93,7 @@ def test_sources_win_over_facts_and_unaccepted_fields_are_reported() -> None:
 
 def test_an_over_long_field_is_cut_with_a_marker() -> None:
     plan = plan_texts(
-        [EvidenceText(TextField.UNCATEGORIZED_TEXT, "z" * 50)], {}, [], None, rules(20, 10, 1000)
+        [EvidenceText(TextField.UNCATEGORIZED_TEXT, "z" * 50)], {}, [], {}, rules(20, 10, 1000)
     )
     (item,) = plan.texts
     assert len(item.text) == 20
