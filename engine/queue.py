@@ -75,34 +75,30 @@ def claim_next(
 
 def complete(session: Session, dispute: Dispute, worker_id: str) -> bool:
     """Mark the claimed work done. False if the claim was lost (lease expired, taken over)."""
-    if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
-        return False
-    dispute.work_state = WorkState.IDLE
-    dispute.work_claimed_by = None
-    dispute.work_lease_until = None
-    dispute.work_error = None
-    return True
+    return _release(dispute, worker_id, WorkState.IDLE, error=None)
 
 
 def retry_later(
     session: Session, dispute: Dispute, worker_id: str, error: str, delay: timedelta
 ) -> bool:
     """Give the claimed work back to the queue after a transient failure."""
-    if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
+    if not _release(dispute, worker_id, WorkState.QUEUED, error=error):
         return False
-    dispute.work_state = WorkState.QUEUED
-    dispute.work_claimed_by = None
-    dispute.work_lease_until = None
     dispute.work_not_before = utcnow() + delay
-    dispute.work_error = error
     return True
 
 
 def give_up(session: Session, dispute: Dispute, worker_id: str, error: str) -> bool:
     """Stop retrying: the error stays on the dispute for a person to see."""
+    return _release(dispute, worker_id, WorkState.IDLE, error=error)
+
+
+def _release(dispute: Dispute, worker_id: str, state: str, *, error: str | None) -> bool:
+    """End ``worker_id``'s claim on ``dispute``; False (and nothing changed) if it no longer
+    holds it — a request queued meanwhile, or a take-over after the lease, stays in place."""
     if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:
         return False
-    dispute.work_state = WorkState.IDLE
+    dispute.work_state = state
     dispute.work_claimed_by = None
     dispute.work_lease_until = None
     dispute.work_error = error
