@@ -101,15 +101,6 @@ def dedupe(events: Iterable[DisputeEvent]) -> list[DisputeEvent]:
     return [event for _, event in chosen.values()]
 
 
-def winning_event_id(events: Iterable[DisputeEvent]) -> str | None:
-    """The id of the event whose snapshot decides the status (``applied`` in the timeline)."""
-    described = [event for event in dedupe(events) if event.snapshot is not None]
-    if not described:
-        return None
-    placed = _place_stages(described, _explicit_stages(described))
-    return max(placed, key=_status_order).event.event_id
-
-
 def _explicit_stages(described: list[DisputeEvent]) -> list[tuple[datetime, int, Stage]]:
     return sorted(
         (

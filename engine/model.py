@@ -64,9 +64,6 @@ _FINAL = frozenset(
 )
 _PROGRESS = {status: index for index, status in enumerate(Status)}
 
-OPEN_STATUSES = frozenset(set(Status) - _FINAL)
-RESPONDABLE_STATUSES = frozenset({Status.NEEDS_RESPONSE})
-
 
 class Funds(enum.StrEnum):
     NOT_DEBITED = "not_debited"

@@ -39,15 +39,6 @@ def regenerate(runtime: Runtime, provider: str, dispute_id: str) -> None:
         queue_work(session, _locked(session, provider, dispute_id), WorkReason.REGENERATE)
 
 
-def held_version(runtime: Runtime, provider: str, dispute_id: str) -> int | None:
-    """The evidence version held for review (built, not sent), if the latest one is."""
-    with runtime.database.reading() as session:
-        dispute_pk = session.scalar(
-            select(Dispute.id).where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
-        )
-        return None if dispute_pk is None else _held(session, dispute_pk)
-
-
 def submit_held(runtime: Runtime, provider: str, dispute_id: str) -> int:
     """Queue the submission of the version held for review; its number. The worker sends that
     very version (the one the person reviewed), not a new build."""

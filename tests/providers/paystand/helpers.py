@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
@@ -49,3 +51,13 @@ def stored_events(runtime: Runtime, dispute_id: str) -> dict[str, str | None]:
             .order_by(DisputeEventRow.id)
         )
         return dict(rows.all())
+
+
+def cli_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: dict[str, str], **overrides: str
+) -> None:
+    """Run ``disputes`` in ``tmp_path`` with the Paystand settings (and ``overrides``) set."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISPUTES_DATA_DIR", str(tmp_path / "data"))
+    for name, value in {**settings, **overrides}.items():
+        monkeypatch.setenv(f"DISPUTES_{name.upper()}", value)

@@ -11,6 +11,7 @@ from engine.plugins import Plugins
 from engine.testing import MakeSettings
 from providers.paystand.consts import DEFAULT_API_BASE
 from providers.paystand.provider import PaystandProvider
+from tests.providers.paystand.helpers import cli_environment
 from web.cli import main
 
 
@@ -88,11 +89,7 @@ def test_serve_refuses_a_short_webhook_token_at_start_up(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISPUTES_DATA_DIR", str(tmp_path / "data"))
-    for name, value in paystand_settings.items():
-        monkeypatch.setenv(f"DISPUTES_{name.upper()}", value)
-    monkeypatch.setenv("DISPUTES_PAYSTAND_WEBHOOK_TOKEN", "paystand")
+    cli_environment(monkeypatch, tmp_path, paystand_settings, paystand_webhook_token="paystand")
     assert main(["serve", "--port", "9"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("disputes: DISPUTES_PAYSTAND_WEBHOOK_TOKEN: must be at least 32")

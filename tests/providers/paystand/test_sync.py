@@ -12,7 +12,7 @@ from emulators.paystand import PaystandEmulator
 from engine.db.models import DisputeEventRow
 from engine.runtime import Runtime
 from engine.sync import last_reports, sync_provider
-from tests.providers.paystand.helpers import count_disputes, dispute_row
+from tests.providers.paystand.helpers import cli_environment, count_disputes, dispute_row
 from web.cli import main
 
 STATUSES = ["created", "processing", "active", "acceptingEvidence", "underReview", "won", "lost"]
@@ -111,10 +111,7 @@ def test_the_sync_command(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     open_disputes(emulator, 60)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISPUTES_DATA_DIR", str(tmp_path / "data"))
-    for name, value in paystand_settings.items():
-        monkeypatch.setenv(f"DISPUTES_{name.upper()}", value)
+    cli_environment(monkeypatch, tmp_path, paystand_settings)
     assert main(["sync", "--provider", "paystand"]) == 0
     assert "paystand: finished, seen 60, new 60" in capsys.readouterr().out
     assert main(["sync", "--provider", "paystand"]) == 0
@@ -127,11 +124,7 @@ def test_the_sync_command_with_a_short_webhook_token_fails_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISPUTES_DATA_DIR", str(tmp_path / "data"))
-    for name, value in paystand_settings.items():
-        monkeypatch.setenv(f"DISPUTES_{name.upper()}", value)
-    monkeypatch.setenv("DISPUTES_PAYSTAND_WEBHOOK_TOKEN", "short")
+    cli_environment(monkeypatch, tmp_path, paystand_settings, paystand_webhook_token="short")
     assert main(["sync", "--provider", "paystand"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("disputes: DISPUTES_PAYSTAND_WEBHOOK_TOKEN: must be at least 32")
