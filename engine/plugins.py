@@ -19,10 +19,10 @@ from engine.errors import DisputeEngineError
 from engine.notify import Notifier
 from engine.provider import DisputeProvider
 from engine.registry import (
-    EvidenceSourceRegister,
-    NotifierRegister,
-    ProviderRegister,
     StorageRegister,
+    evidence_source_register,
+    notifier_register,
+    provider_register,
 )
 from engine.sources import EvidenceSource
 from engine.storage import StorageFactory
@@ -101,19 +101,19 @@ class Plugins:
 
     @cached_property
     def providers(self) -> dict[str, type[DisputeProvider]]:
-        register = ProviderRegister()
+        register = provider_register()
         self._pm.hook.register_providers(register=register)
         return register.registered
 
     @cached_property
     def evidence_sources(self) -> dict[str, type[EvidenceSource]]:
-        register = EvidenceSourceRegister()
+        register = evidence_source_register()
         self._pm.hook.register_evidence_sources(register=register)
         return register.registered
 
     @cached_property
     def notifiers(self) -> dict[str, type[Notifier]]:
-        register = NotifierRegister()
+        register = notifier_register()
         self._pm.hook.register_notifiers(register=register)
         return register.registered
 

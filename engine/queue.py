@@ -7,6 +7,7 @@ is taken over once its lease has expired.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -19,7 +20,7 @@ from engine.db.models import Dispute, WorkState
 DEFAULT_LEASE = timedelta(minutes=10)
 
 
-class WorkReason:
+class WorkReason(enum.StrEnum):
     """Why work was queued (``Dispute.work_reason``)."""
 
     RESPOND = "respond"

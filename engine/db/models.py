@@ -3,6 +3,7 @@ events, and its ``work_*`` columns are the evidence queue."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from engine.db.base import Base, utcnow
 JSONType = JSON()
 
 
-class WorkState:
+class WorkState(enum.StrEnum):
     """Values of ``Dispute.work_state``."""
 
     IDLE = "idle"
@@ -31,7 +32,7 @@ class WorkState:
     CLAIMED = "claimed"
 
 
-class EvidenceState:
+class EvidenceState(enum.StrEnum):
     """Values of ``Dispute.evidence_state`` (and of ``EvidenceVersion.state``)."""
 
     NONE = "none"

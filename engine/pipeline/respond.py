@@ -12,6 +12,7 @@ submission left ``pending`` and resumes that same version with the same idempote
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import shutil
@@ -43,7 +44,7 @@ class ArchiveMismatch(DisputeEngineError):
     """An archived document no longer matches the version's record."""
 
 
-class Outcome:
+class Outcome(enum.StrEnum):
     """Values of :attr:`RespondOutcome.state`."""
 
     SUBMITTED = "submitted"
