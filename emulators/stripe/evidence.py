@@ -46,10 +46,9 @@ def checked_evidence(
         elif key in rules.TEXT_FIELDS:
             if not isinstance(value, str):
                 raise invalid("Invalid string", param=param)
-            if key in rules.LONG_TEXT_FIELDS and len(value) > rules.LONG_TEXT_LIMIT:
+            if len(value) > (limit := rules.text_limit(key)):
                 raise invalid(
-                    f"Invalid string: {key} has {len(value)} characters; the maximum is "
-                    f"{rules.LONG_TEXT_LIMIT}.",
+                    f"Invalid string: {key} has {len(value)} characters; the maximum is {limit}.",
                     code="string_length_exceeds_maximum",
                     param=param,
                 )

@@ -56,10 +56,17 @@ FILE_FIELDS = frozenset(
 NESTED_FIELDS = frozenset({"enhanced_evidence"})
 
 LONG_TEXT_LIMIT = 20_000
+SHORT_TEXT_LIMIT = 5_000  # Stripe's OpenAPI spec: maxLength 5000 on every other text field
 TOTAL_TEXT_LIMIT = 150_000
 FILE_SIZE_LIMIT = 5 * 1024 * 1024
 DISPUTE_FILES_LIMIT = 4_718_592  # 4.5 MiB: the figure quoted for all files of one dispute
 PAGE_LIMIT = 50
+
+
+def text_limit(field: str) -> int:
+    """The most characters Stripe takes in one text field."""
+    return LONG_TEXT_LIMIT if field in LONG_TEXT_FIELDS else SHORT_TEXT_LIMIT
+
 
 FILE_PURPOSES = frozenset(
     {

@@ -98,6 +98,9 @@ LONG_TEXT_FIELDS = frozenset(
     }
 )
 LONG_TEXT_LIMIT = 20_000
+SHORT_TEXT_LIMIT = 5_000
+"""Every other text field (``billing_address``, ``customer_name``, ``shipping_*``, …): Stripe's
+OpenAPI spec gives them ``maxLength: 5000``."""
 TOTAL_TEXT_LIMIT = 150_000
 FILE_SIZE_LIMIT = 5 * 1024 * 1024
 DISPUTE_FILES_LIMIT = 4_500_000
@@ -109,6 +112,7 @@ EVIDENCE_RULES = EvidenceRules(
     file_fields=frozenset(FileField),
     long_text_limit=LONG_TEXT_LIMIT,
     long_text_fields=LONG_TEXT_FIELDS,
+    short_text_limit=SHORT_TEXT_LIMIT,
     total_text_limit=TOTAL_TEXT_LIMIT,
     file_size_limit=FILE_SIZE_LIMIT,
     total_file_size_limit=DISPUTE_FILES_LIMIT,

@@ -165,9 +165,33 @@ def test_evidence_is_validated_strictly(
         "refund_refusal_explanation",
         "uncategorized_text",
     ]
+    # Stripe's OpenAPI spec: maxLength 5000 on each of these.
+    short_fields = [
+        "billing_address",
+        "customer_email_address",
+        "customer_name",
+        "customer_purchase_ip",
+        "duplicate_charge_id",
+        "service_date",
+        "shipping_address",
+        "shipping_carrier",
+        "shipping_date",
+        "shipping_tracking_number",
+    ]
+    for name in short_fields:
+        assert update({name: "z" * 5_001}).code == "string_length_exceeds_maximum", name
     error = update(dict.fromkeys(long_fields, "y" * 19000))
     assert error.code == "evidence_text_too_long"
     assert emulator.state.dispute(dispute_id)["evidence_details"]["has_evidence"] is False
+    at_the_limit = str(emulator.state.add_dispute(emit=False)["id"])
+    client.v1.disputes.update(
+        at_the_limit,
+        params=cast(
+            DisputeUpdateParams,
+            {"evidence": dict.fromkeys(short_fields, "z" * 5_000), "submit": False},
+        ),
+    )
+    assert emulator.state.dispute(at_the_limit)["evidence"]["billing_address"] == "z" * 5_000
 
 
 def test_file_size_and_page_limits(emulator: StripeEmulator, client: stripe.StripeClient) -> None:

@@ -120,6 +120,7 @@ def big_file(directory: Path, size: int) -> Path:
     ("case", "expected"),
     [
         ("text too long", "20001 characters, the limit is 20000"),
+        ("short text too long", "5001 characters, the limit is 5000"),
         ("total too long", "in all text fields, the limit is 150000"),
         ("file too big", "the limit is 5242880"),
         ("files too big together", "in all files, the limit is 4500000"),
@@ -145,6 +146,9 @@ def test_a_packet_over_stripes_limits_is_refused_before_any_upload(
     packets = {
         "text too long": EvidencePacket(
             texts=(EvidenceText(TextField.UNCATEGORIZED_TEXT, "x" * 20_001),)
+        ),
+        "short text too long": EvidencePacket(
+            texts=(EvidenceText(TextField.BILLING_ADDRESS, "x" * 5_001),)
         ),
         "total too long": EvidencePacket(
             texts=tuple(EvidenceText(field, "y" * 19_000) for field in long_fields)
