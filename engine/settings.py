@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from engine.errors import SettingError
+from engine.merchant import MerchantIdentity, merchant_from_values
 
 PREFIX = "DISPUTES_"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -39,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Every ``DISPUTES_*`` value (without the prefix, upper case), file and environment merged."""
     sections: Mapping[str, Any]
     """The TOML file's tables, for plugin sections."""
+    # Evidence that wins (#10): the seller's identity on every evidence document.
+    merchant: MerchantIdentity = MerchantIdentity()
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -98,7 +101,16 @@ def load_settings(
         auto_submit=parse_bool(values.get("AUTO_SUBMIT"), "DISPUTES_AUTO_SUBMIT", default=True),
         values=values,
         sections=sections,
+        # Evidence that wins (#10)
+        merchant=merchant_from_values(values, _table(sections, "merchant"), base),
     )
+
+
+def _table(sections: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    table = sections.get(name, {})
+    if not isinstance(table, Mapping):
+        raise SettingError("DISPUTES_CONFIG", f"[{name}] must be a table")
+    return table
 
 
 def parse_bool(value: str | None, variable: str, *, default: bool) -> bool:

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.merchant import MerchantIdentity
 from engine.model import DisputeState, Reason
 from engine.money import format_amount
 from engine.packet import facts as known
+from engine.packet.letterhead import Letterhead
 from engine.sources import Section
 
 DISPUTED_AS: dict[str, str] = {
@@ -67,6 +69,8 @@ class PacketContent:
     """PDFs whose pages follow the rendered content, each after a separator page."""
     notes: tuple[str, ...] = ()
     """Notes for the reader (images that could not be read…)."""
+    merchant: MerchantIdentity = field(default_factory=MerchantIdentity)
+    """The seller, for the letterhead."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class ReceiptView:
     purchase: list[tuple[str, str]]
     total_paid: str | None
     other_facts: list[tuple[str, str]]
+    letterhead: Letterhead | None = None
 
 
 @dataclass
@@ -112,6 +117,7 @@ class ServiceView:
     notes: list[str] = field(default_factory=list)
     disputed_as: str = ""
     attached: list[AttachedView] = field(default_factory=list)
+    letterhead: Letterhead | None = None
 
 
 def footer_text(content: PacketContent) -> str:

@@ -33,6 +33,7 @@ from engine.packet.images import (
     load_image,
     smallest_size,
 )
+from engine.packet.letterhead import letterhead
 from engine.packet.render import RenderedPdf, html_to_pdf, render_html
 
 log = logging.getLogger("disputes.packet")
@@ -95,9 +96,10 @@ class _Candidate:
 def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocuments:
     receipt_fetcher = ResourceFetcher()
     footer = footer_text(content)
+    receipt_doc = receipt_view(content)
+    receipt_doc.letterhead = letterhead(content.merchant, receipt_fetcher)
     receipt = html_to_pdf(
-        render_html("receipt.html", receipt_fetcher, footer, receipt_view(content)),
-        receipt_fetcher,
+        render_html("receipt.html", receipt_fetcher, footer, receipt_doc), receipt_fetcher
     )
     if len(receipt.data) > limits.file_bytes:
         raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
@@ -289,4 +291,5 @@ def _render_service(
         view.notes.append(f"The attachment “{name}” could not be included: {reason}.")
     view.notes.extend(attached.notes())
     view.attached = appendix.separators(attached.chosen)
+    view.letterhead = letterhead(content.merchant, fetcher)
     return html_to_pdf(render_html("service_documentation.html", fetcher, footer, view), fetcher)

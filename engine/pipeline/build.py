@@ -28,6 +28,7 @@ from engine.evidence import (
     Violation,
     validate_packet,
 )
+from engine.merchant import MerchantIdentity
 from engine.model import DisputeState
 from engine.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
 from engine.packet import build_documents as render_documents
@@ -147,7 +148,9 @@ def _build(
     collected = collect(sources, dispute, work_dir)
     reports.update(collected.reports)
     record_customer_identity(runtime, dispute, collected.facts)
-    content = packet_content(dispute, provider_name, version, collected)
+    content = packet_content(
+        dispute, provider_name, version, collected, merchant=runtime.settings.merchant
+    )
     record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
     try:
         documents = render_documents(content, PacketLimits.from_rules(rules))
@@ -159,7 +162,14 @@ def _build(
     argument = compose_argument(
         dispute, facts, content.sections, len(content.images), collected.texts, rules, included
     )
-    plan = plan_texts(collected.texts, facts, content.sections, argument, rules)
+    plan = plan_texts(
+        collected.texts,
+        facts,
+        content.sections,
+        argument,
+        rules,
+        seller_product=seller_product(runtime.settings.merchant),
+    )
     files: list[EvidenceFile] = []
     file_records: list[dict[str, Any]] = []
     fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
@@ -222,8 +232,26 @@ def violations_text(violations: list[Violation]) -> str:
     return "; ".join(str(violation) for violation in violations)
 
 
+def seller_product(merchant: MerchantIdentity) -> str | None:
+    """``product_description`` from the seller's settings, naming the seller where known."""
+    if not merchant.product_description:
+        return None
+    seller = merchant.name or merchant.legal_name
+    where = f" ({merchant.website})" if merchant.website else ""
+    return (
+        f"{seller}{where}: {merchant.product_description}"
+        if seller
+        else (merchant.product_description)
+    )
+
+
 def packet_content(
-    dispute: DisputeState, provider_name: str, version: int, collected: Collected
+    dispute: DisputeState,
+    provider_name: str,
+    version: int,
+    collected: Collected,
+    *,
+    merchant: MerchantIdentity | None = None,
 ) -> PacketContent:
     """What the documents show: images and PDFs among the attachments, the rest noted."""
     images: list[PacketImage] = []
@@ -267,6 +295,7 @@ def packet_content(
         images=tuple(images),
         documents=tuple(documents),
         notes=tuple(notes),
+        merchant=merchant or MerchantIdentity(),
     )
 
 

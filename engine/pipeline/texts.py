@@ -56,9 +56,11 @@ def plan_texts(
     sections: Iterable[Section],
     argument: Mapping[TextField, str],
     rules: EvidenceRules,
+    seller_product: str | None = None,
 ) -> TextPlan:
     """Sources' texts first (they know the merchant best), then the generated ``argument``
-    (see :mod:`engine.pipeline.argument`), then plain facts and the activity log."""
+    (see :mod:`engine.pipeline.argument`), then plain facts, the seller's own description of
+    what it sells (``seller_product``, from the merchant settings) and the activity log."""
     chosen: dict[TextField, str] = {}
     for item in given:
         if item.text.strip():  # a blank text from a source fills nothing
@@ -69,6 +71,8 @@ def plan_texts(
     for text_field, fact in _FROM_FACTS.items():
         if facts.get(fact):
             chosen.setdefault(text_field, facts[fact])
+    if seller_product and seller_product.strip():
+        chosen.setdefault(TextField.PRODUCT_DESCRIPTION, seller_product)
     log = activity_log(sections)
     if log:
         chosen.setdefault(TextField.ACCESS_ACTIVITY_LOG, log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.merchant import MerchantIdentity
 from engine.packet import PacketContent, PacketImage, PacketLimits, build_documents
 from engine.sources import Section
 from engine.testing import make_design_image, make_dispute_state
@@ -126,3 +127,42 @@ def test_the_service_documentation_says_what_the_payment_is_disputed_as() -> Non
     assert squashed("(TestPay), disputed as a subscription that was canceled. Prepared") in text
     assert squashed("in dispute dp_test_1 (TestPay). Prepared") in other
     assert "bank_says_so" not in other
+
+
+def test_both_documents_carry_the_sellers_letterhead_with_the_logo(tmp_path: Path) -> None:
+    logo = make_design_image(tmp_path / "logo.png", 800, 300, 2)
+    merchant = MerchantIdentity(
+        name="Acme Studio",
+        legal_name="Acme Studio Ltd",
+        address="1 Main Street, Springfield",
+        support_email="help@acme.example",
+        support_phone="+1 555 0100",
+        website="acme.example",
+        logo_file=logo,
+    )
+    built = build_documents(content(merchant=merchant), ROOMY)
+
+    for pdf in (built.receipt.data, built.service_documentation.data):
+        text = text_of(pdf)
+        for expected in (
+            "Acme Studio",
+            "Acme Studio Ltd",
+            "1 Main Street, Springfield",
+            "help@acme.example · +1 555 0100 · acme.example",
+        ):
+            assert expected in text
+        assert image_count(pdf) == 1  # the logo, re-encoded, through the resource fetcher
+
+
+def test_without_a_seller_there_is_no_letterhead_and_a_broken_logo_is_left_out(
+    tmp_path: Path,
+) -> None:
+    bare = build_documents(content(), ROOMY)
+    assert "Acme" not in text_of(bare.receipt.data)
+    broken = tmp_path / "logo.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    built = build_documents(
+        content(merchant=MerchantIdentity(name="Acme Studio", logo_file=broken)), ROOMY
+    )
+    assert "Acme Studio" in text_of(built.receipt.data)
+    assert image_count(built.receipt.data) == 0

@@ -99,3 +99,14 @@ def test_an_over_long_field_is_cut_with_a_marker() -> None:
     assert len(item.text) == 20
     assert item.text.endswith("[…]")
     assert plan.cut == ["uncategorized_text"]
+
+
+def test_the_sellers_product_description_fills_in_only_where_nothing_better_was_given() -> None:
+    rule = rules(20_000, 5_000, 150_000)
+    seller = "Acme (acme.example): logo design subscriptions"
+
+    plan = plan_texts([], {}, [], {}, rule, seller_product=seller)
+    assert [(t.field, t.text) for t in plan.texts] == [(TextField.PRODUCT_DESCRIPTION, seller)]
+    from_facts = plan_texts([], {"product": "Design Pro (yearly)"}, [], {}, rule, seller)
+    assert [t.text for t in from_facts.texts] == ["Design Pro (yearly)"]
+    assert plan_texts([], {}, [], {}, rule, seller_product="  ").texts == []
