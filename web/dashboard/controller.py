@@ -109,6 +109,7 @@ class DashboardController(Controller):
                 "syncs": last_reports(runtime),
                 "now": now,
                 "due_in": due_in,
+                "seller_missing": not runtime.settings.merchant.is_set,
             },
         )
 
