@@ -19,6 +19,8 @@ class NotificationKind(enum.StrEnum):
     MANUAL_REQUIRED = "manual_required"
     OUTCOME = "outcome"
     NEEDS_ATTENTION = "needs_attention"
+    REVIEW_NEEDED = "review_needed"
+    """A version is held: it lacks evidence its reason requires (``detail`` names it)."""
 
 
 class Notification(msgspec.Struct, frozen=True, kw_only=True):

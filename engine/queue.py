@@ -29,6 +29,8 @@ class WorkReason(enum.StrEnum):
     """A person asked for a new evidence version."""
     SUBMIT = "submit"
     """A person approved the evidence version held for review: submit that very version."""
+    DEADLINE = "deadline"
+    """The response deadline is near and the held version was never acted on: send it."""
 
 
 PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})

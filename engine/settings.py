@@ -20,6 +20,7 @@ import msgspec
 
 from engine.errors import SettingError
 from engine.merchant import MerchantIdentity, merchant_from_values
+from engine.submit_policy.modes import AutoSubmit
 
 PREFIX = "DISPUTES_"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -35,13 +36,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_endpoint_url: str | None
     secret_key: str
     dashboard_key: str | None
-    auto_submit: bool
+    auto_submit: AutoSubmit
     values: Mapping[str, str]
     """Every ``DISPUTES_*`` value (without the prefix, upper case), file and environment merged."""
     sections: Mapping[str, Any]
     """The TOML file's tables, for plugin sections."""
-    # Evidence that wins (#10): the seller's identity on every evidence document.
+    # Evidence that wins (#10): the seller's identity on every evidence document, and how
+    # long before ``respond_by`` a held version goes out in ``complete`` mode (0 = never).
     merchant: MerchantIdentity = MerchantIdentity()
+    submit_before_deadline_hours: int = 24
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -98,11 +101,16 @@ def load_settings(
         s3_endpoint_url=endpoint,
         secret_key=_secret_key(values.get("SECRET_KEY"), data_dir, create),
         dashboard_key=dashboard_key,
-        auto_submit=parse_bool(values.get("AUTO_SUBMIT"), "DISPUTES_AUTO_SUBMIT", default=True),
+        auto_submit=AutoSubmit.parse(values.get("AUTO_SUBMIT")),
         values=values,
         sections=sections,
         # Evidence that wins (#10)
         merchant=merchant_from_values(values, _table(sections, "merchant"), base),
+        submit_before_deadline_hours=parse_int(
+            values.get("SUBMIT_BEFORE_DEADLINE_HOURS"),
+            "DISPUTES_SUBMIT_BEFORE_DEADLINE_HOURS",
+            default=24,
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from engine.errors import DisputeEngineError
 from engine.queue import WorkReason, queue_work
 from engine.runtime import Runtime
 from engine.submission import SubmissionRefused, record_manual_submission
+from engine.submit_policy import held_submission
 
 
 class DisputeNotFound(DisputeEngineError):
@@ -46,6 +47,12 @@ def submit_held(runtime: Runtime, provider: str, dispute_id: str) -> int:
         raise ActionRefused(f"{provider} has no evidence API: send the packet by hand")
     with runtime.database.transaction() as session:
         dispute = _locked(session, provider, dispute_id)
+        sent = held_submission(session, dispute.id)
+        if sent is not None:
+            raise ActionRefused(
+                f"the processor already holds evidence version {sent.evidence_version}; "
+                "it takes one submission per dispute"
+            )
         version = _held(session, dispute.id)
         if version is None:
             raise ActionRefused("no evidence version is held for review: regenerate it first")

@@ -26,6 +26,9 @@ def render(notification: Notification) -> str:
         lines.append(f"Respond by: {_when(dispute.respond_by)}")
     elif notification.kind is NotificationKind.NEEDS_ATTENTION and notification.detail:
         lines.append(f"Problem: {notification.detail}")
+    elif notification.kind is NotificationKind.REVIEW_NEEDED and notification.detail:
+        lines.append(f"Review needed: {notification.detail}")
+        lines.append(f"Respond by: {_when(dispute.respond_by)}")
     elif notification.kind is NotificationKind.SUBMITTED and notification.detail:
         lines.append(notification.detail)
     if notification.dashboard_url:
@@ -42,6 +45,8 @@ def _headline(notification: Notification) -> str:
         return f"Evidence submitted: {_amount(dispute)}"
     if kind is NotificationKind.MANUAL_REQUIRED:
         return f"Manual submission needed: {_amount(dispute)}"
+    if kind is NotificationKind.REVIEW_NEEDED:
+        return f"Review needed: {_amount(dispute)}"
     if kind is NotificationKind.OUTCOME:
         outcome = _outcome(notification)
         mark = _OUTCOME_MARK.get(outcome, "⚠️") if outcome else "⚠️"

@@ -33,9 +33,11 @@ from engine.notify import NotificationKind
 from engine.outbox import announce
 from engine.pipeline.build import SETTLED, build_version, set_dispute_evidence_state
 from engine.provider import DisputeProvider
-from engine.queue import PERSON_REASONS, WorkReason
+from engine.queue import WorkReason
+from engine.readiness import Readiness, version_readiness
 from engine.runtime import Runtime
 from engine.submission import SubmissionRefused, submit_version
+from engine.submit_policy import Hold, submit_decision
 
 log = logging.getLogger("disputes.evidence")
 
@@ -98,7 +100,7 @@ def respond(runtime: Runtime, dispute_pk: int, reason: str) -> RespondOutcome:
         latest = _latest_version(session, dispute_pk)
         evidence_state = dispute.evidence_state
     provider = runtime.provider(state.provider)
-    if reason == WorkReason.SUBMIT:
+    if reason in {WorkReason.SUBMIT, WorkReason.DEADLINE}:
         if latest is None or latest.state != EvidenceState.READY:
             held = f"the latest is {latest.state}" if latest is not None else "there is none"
             return RespondOutcome(
@@ -191,11 +193,24 @@ def _deliver(
         _mark(runtime, dispute_pk, version, EvidenceState.MANUAL_REQUIRED)
         _announce(runtime, dispute_pk, NotificationKind.MANUAL_REQUIRED, f"v{version}", message)
         return RespondOutcome(Outcome.MANUAL_REQUIRED, version, message)
-    if reason not in PERSON_REASONS and not runtime.settings.auto_submit:
-        return RespondOutcome(
-            Outcome.READY, version, "held for review (DISPUTES_AUTO_SUBMIT=false)"
-        )
     blocker = why_not_submit(runtime, dispute_pk, provider, state)
+    mode = runtime.settings.auto_submit
+    readiness = _readiness(runtime, dispute_pk, version)
+    hold = submit_decision(mode, reason, readiness)
+    if hold is Hold.POLICY_FALSE:
+        return RespondOutcome(
+            Outcome.READY, version, f"held for review (DISPUTES_AUTO_SUBMIT={mode})"
+        )
+    if hold is Hold.INCOMPLETE and blocker is None:
+        missing = ", ".join(readiness.missing)
+        _announce(
+            runtime,
+            dispute_pk,
+            NotificationKind.REVIEW_NEEDED,
+            f"v{version}:review",
+            f"evidence version {version} is missing {missing}",
+        )
+        return RespondOutcome(Outcome.READY, version, f"held for review: missing {missing}")
     if blocker is not None:
         return RespondOutcome(Outcome.REFUSED, version, f"not submitted: {blocker}")
     return _submit(runtime, dispute_pk, version, packet)
@@ -238,6 +253,17 @@ def _deliver_existing(
         return _deliver(runtime, dispute_pk, provider, version, packet, reason)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _readiness(runtime: Runtime, dispute_pk: int, version: int) -> Readiness:
+    with runtime.database.reading() as session:
+        row = session.scalars(
+            select(EvidenceVersion).where(
+                EvidenceVersion.dispute_pk == dispute_pk, EvidenceVersion.version == version
+            )
+        ).one()
+        reason = session.get_one(Dispute, dispute_pk).reason
+        return version_readiness(reason, row.fields, row.files)
 
 
 def _resume(runtime: Runtime, dispute_pk: int, version: int) -> RespondOutcome:

@@ -10,13 +10,15 @@ from hypothesis import strategies as st
 
 from engine.errors import SettingError
 from engine.settings import load_settings, parse_bool
+from engine.submit_policy import AutoSubmit
 
 
 def test_no_configuration_at_all_gives_the_embedded_default(tmp_path: Path) -> None:
     settings = load_settings({}, cwd=tmp_path)
     assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'disputes.db'}"
     assert settings.storage_url == (tmp_path / "data" / "files").as_uri()
-    assert settings.auto_submit is True and settings.dashboard_key is None
+    assert settings.auto_submit is AutoSubmit.COMPLETE and settings.dashboard_key is None
+    assert settings.submit_before_deadline_hours == 24
     # A secret key is generated once, kept private, and reused
     key_file = tmp_path / "data" / "secret_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
@@ -29,7 +31,7 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         '[evidence_sources.app_sql]\nurl = "sqlite:///app.db"\n'
     )
     settings = load_settings({"DISPUTES_AUTO_SUBMIT": "false"}, cwd=tmp_path)
-    assert settings.auto_submit is False
+    assert settings.auto_submit is AutoSubmit.FALSE
     assert settings.get("stripe_api_key") == "sk_file"
     assert settings.section("evidence_sources", "app_sql")["url"] == "sqlite:///app.db"
     assert settings.section("evidence_sources", "missing") == {}

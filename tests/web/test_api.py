@@ -21,7 +21,7 @@ from tests.web.conftest import Client, add_evidence
 DISPUTE_FIELDS = {
     "provider", "dispute_id", "account", "stage", "status", "provider_status", "reason",
     "provider_reason", "network_reason_code", "amount", "currency", "funds", "respond_by",
-    "payment_id", "customer_email", "created_at", "updated_at", "evidence", "events",
+    "payment_id", "customer_email", "customer_name", "created_at", "updated_at", "evidence", "events",
 }  # fmt: skip
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -63,7 +63,17 @@ def test_a_dispute_has_exactly_the_design_shape_with_every_field_present(
     assert item["respond_by"] == "2026-03-10T00:00:00Z"
     assert item["provider_status"] == "raw_needs_response"
     evidence = item["evidence"]
-    assert set(evidence) == {"state", "version", "submitted_at", "fields", "files"}
+    assert set(evidence) == {"state", "version", "submitted_at", "fields", "files", "readiness"}
+    # A fraud dispute needs the customer's identity and the purchase's traces besides a
+    # product description.
+    assert evidence["readiness"] == {
+        "complete": False,
+        "missing": [
+            "customer_name or customer_email_address",
+            "access_activity_log or customer_purchase_ip or billing_address",
+        ],
+    }
+    assert item["customer_name"] == "Ada Lovelace"
     assert evidence["state"] == "ready"
     assert evidence["version"] == 1
     assert evidence["fields"] == {"product_description": "Design service, version 1"}
@@ -88,7 +98,14 @@ def test_a_dispute_without_evidence_still_has_every_field(
     body = client.get("/api/disputes/acme/dp_1", headers=bearer).json()
     assert set(body) == DISPUTE_FIELDS
     assert body["evidence"] == {
-        "state": "none", "version": None, "submitted_at": None, "fields": {}, "files": []
+        "state": "none", "version": None, "submitted_at": None, "fields": {}, "files": [],
+        "readiness": {
+            "complete": False,
+            "missing": [
+                "customer_name or customer_email_address",
+                "access_activity_log or customer_purchase_ip or billing_address",
+            ],
+        },
     }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
 from engine.model import Funds, Stage, Status
+from engine.readiness import Readiness, version_readiness
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 """An exact amount in major units: ``"798.29"``."""
@@ -27,12 +28,18 @@ class FileOut(msgspec.Struct, kw_only=True, omit_defaults=False):
     bytes: int | None
 
 
+class ReadinessOut(msgspec.Struct, kw_only=True):
+    complete: bool
+    missing: list[str]
+
+
 class EvidenceOut(msgspec.Struct, kw_only=True):
     state: str
     version: int | None
     submitted_at: datetime | None
     fields: dict[str, str]
     files: list[FileOut]
+    readiness: ReadinessOut
 
 
 class EventOut(msgspec.Struct, kw_only=True):
@@ -59,6 +66,7 @@ class DisputeOut(msgspec.Struct, kw_only=True):
     respond_by: datetime | None
     payment_id: str | None
     customer_email: str | None
+    customer_name: str | None
     created_at: datetime | None
     updated_at: datetime
     evidence: EvidenceOut
@@ -96,6 +104,7 @@ def evidence_out(
             submitted_at=None,
             fields={},
             files=[],
+            readiness=_readiness(version_readiness(dispute.reason, {}, [])),
         )
     return EvidenceOut(
         state=dispute.evidence_state,
@@ -111,7 +120,12 @@ def evidence_out(
             )
             for record in latest.files
         ],
+        readiness=_readiness(version_readiness(dispute.reason, latest.fields, latest.files)),
     )
+
+
+def _readiness(found: Readiness) -> ReadinessOut:
+    return ReadinessOut(complete=found.complete, missing=found.missing)
 
 
 def event_out(row: DisputeEventRow) -> EventOut:
@@ -146,6 +160,7 @@ def dispute_out(
         respond_by=dispute.respond_by,
         payment_id=dispute.payment_id,
         customer_email=dispute.customer_email,
+        customer_name=dispute.customer_name,
         created_at=dispute.created_at,
         updated_at=dispute.updated_at,
         evidence=evidence_out(dispute, latest, link_for),

@@ -15,7 +15,9 @@ from litestar.response import Redirect, Template
 from engine.db.base import utcnow
 from engine.db.models import EvidenceState
 from engine.model import Stage, Status
+from engine.readiness import version_readiness
 from engine.runtime import Runtime
+from engine.submit_policy.held import HELD_STATES
 from engine.sync import last_reports
 from web.actions import (
     ActionRefused,
@@ -134,6 +136,13 @@ class DashboardController(Controller):
             for version in versions[:1]
             for record in version.files
         ]
+        # Evidence that wins (#10): what the processor holds, and the latest version's readiness.
+        held = next((s for s in submissions if s.state in HELD_STATES), None)
+        readiness = (
+            version_readiness(dispute.reason, versions[0].fields, versions[0].files)
+            if versions
+            else None
+        )
         origins = link_origins([f["link"] for f in files])
         csp = BASE_CSP.replace("frame-src 'self'", " ".join(["frame-src 'self'", *origins]))
         return Template(
@@ -150,8 +159,11 @@ class DashboardController(Controller):
                 "notifications": notifications,
                 "can_mark_sent": can_mark_sent(runtime, provider) and bool(versions),
                 "can_submit": bool(versions)
+                and held is None
                 and versions[0].state == EvidenceState.READY
                 and not can_mark_sent(runtime, provider),
+                "held_submission": held,
+                "readiness": readiness,
                 "due_in": due_in,
                 "now": utcnow(),
                 "queued": request.query_params.get("queued") == "1",

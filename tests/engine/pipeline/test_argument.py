@@ -384,7 +384,9 @@ def test_a_refund_dispute_reaches_the_processor_with_its_refusal_explanation(
     make_runtime: RuntimeFactory, processor: ProcessorServer
 ) -> None:
     # given a TestPay dispute for a product the customer found unacceptable, and the designs
-    runtime = make_runtime()
+    # (no refund policy, so in the default ``complete`` mode it would be held: this test is about
+    # what reaches the processor, so the policy submits whatever is built)
+    runtime = make_runtime(auto_submit="true")
     dispute_pk = seed(
         runtime, reason="product_unacceptable", provider_reason="product_unacceptable"
     )

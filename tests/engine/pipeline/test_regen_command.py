@@ -21,7 +21,8 @@ def test_regen_submits_then_says_already_submitted(
     runtime = make_runtime(auto_submit="false")
     dispute_pk = runtime.book.apply_one(make_dispute_event(), source="sync").dispute_pk
     respond(runtime, dispute_pk, WorkReason.RESPOND)  # held for review: version 1
-    monkeypatch.setattr(cli, "_runtime", lambda: make_runtime(auto_submit="false"))
+    # About submission mechanics: a policy that submits whatever is built.
+    monkeypatch.setattr(cli, "_runtime", lambda: make_runtime(auto_submit="true"))
 
     first = cli.main(["regen", "testpay", "dp_test_1"])
     second = cli.main(["regen", "testpay", "dp_test_1"])

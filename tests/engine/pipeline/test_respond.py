@@ -131,7 +131,7 @@ def test_provider_facts_run_first_and_reach_the_other_sources(
     assert "USD 2,000.00" in processor.submissions[0]["fields"]["uncategorized_text"]
 
 
-def test_held_for_review_then_regenerated_and_submitted(
+def test_held_for_review_regenerated_still_held_then_submitted_by_a_person(
     make_runtime: RuntimeFactory, processor: ProcessorServer
 ) -> None:
     runtime = make_runtime(auto_submit="false")
@@ -144,8 +144,13 @@ def test_held_for_review_then_regenerated_and_submitted(
     assert [v.version for v in versions(runtime, dispute_pk)] == [1]  # a retry builds nothing new
     assert processor.submissions == []
 
-    # when a person regenerates
-    outcome = regenerate(runtime, "testpay", "dp_test_1")
+    # a person regenerates: with DISPUTES_AUTO_SUBMIT=false a build nobody has seen stays held
+    rebuilt = regenerate(runtime, "testpay", "dp_test_1")
+    assert (rebuilt.state, rebuilt.version) == (Outcome.READY, 2)
+    assert processor.submissions == []
+
+    # and only a person's approval sends it: that very version
+    outcome = respond(runtime, dispute_pk, WorkReason.SUBMIT)
 
     assert outcome.state == Outcome.SUBMITTED
     assert outcome.version == 2
