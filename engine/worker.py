@@ -17,7 +17,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from engine.errors import DisputeEngineError, ProviderUnavailable
 from engine.notify import NotificationKind
 from engine.outbox import announce
 from engine.runtime import Runtime
+from engine.submit_policy.deadline import queue_deadline_submissions
 
 log = logging.getLogger("disputes.worker")
 
@@ -76,6 +77,8 @@ class Worker:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     idle_seconds: float = 1.0
+    clock: Callable[[], datetime] = utcnow
+    """Now, for the deadline policy (tests inject a clock instead of waiting)."""
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, sleeping ``idle_seconds`` whenever there is nothing due.
@@ -97,6 +100,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Process at most one dispute and a batch of due notifications. True if anything ran."""
+        queue_deadline_submissions(self.runtime, self.clock())
         worked = self.process_next_dispute()
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
         return worked or sent > 0

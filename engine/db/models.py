@@ -58,6 +58,8 @@ class Dispute(Base):
         UniqueConstraint("provider", "dispute_id"),
         Index("ix_disputes_work", "work_state", "work_not_before"),
         Index("ix_disputes_listing", "created_at", "id"),
+        # Evidence that wins (#10): the worker's search for held versions near their deadline.
+        Index("ix_disputes_held", "evidence_state", "respond_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

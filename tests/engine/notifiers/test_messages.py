@@ -72,3 +72,21 @@ def test_needs_attention_says_what_went_wrong() -> None:
         "stripe dp_1 · <b>Eve</b>",
         "Problem: processor down",
     ]
+
+
+def test_review_needed_names_what_is_missing_and_links_the_page() -> None:
+    from engine.notifiers.messages import render
+    from engine.notify import Notification, NotificationKind
+    from engine.testing import make_dispute_state
+
+    text = render(
+        Notification(
+            kind=NotificationKind.REVIEW_NEEDED,
+            dispute=make_dispute_state(),
+            detail="evidence version 1 is missing refund_policy or refund_policy_disclosure",
+            dashboard_url="https://disputes.example/disputes/stripe/dp_1",
+        )
+    )
+    assert text.splitlines()[0].startswith("Review needed: ")
+    assert "Review needed: evidence version 1 is missing refund_policy" in text
+    assert text.splitlines()[-1] == "https://disputes.example/disputes/stripe/dp_1"
