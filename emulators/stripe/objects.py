@@ -55,10 +55,12 @@ def charge_object(
     created: int,
     payment_intent: str,
     review: str | None,
+    card: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": charge_id,
         "object": "charge",
+        "payment_method_details": {"card": card_details(**(card or {})), "type": "card"},
         "amount": amount,
         "amount_captured": amount if status == "succeeded" else 0,
         "amount_refunded": amount_refunded,
@@ -76,6 +78,34 @@ def charge_object(
         "receipt_email": None,
         "review": review,
         "status": status,
+    }
+
+
+def card_details(
+    *,
+    brand: str = "visa",
+    last4: str = "4242",
+    address_line1_check: str | None = None,
+    address_postal_code_check: str | None = None,
+    cvc_check: str | None = None,
+    three_d_secure: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``charge.payment_method_details.card`` with the fields the evidence reads (a subset of
+    Stripe's; checks are ``pass`` | ``fail`` | ``unavailable`` | ``unchecked`` or null)."""
+    return {
+        "brand": brand,
+        "checks": {
+            "address_line1_check": address_line1_check,
+            "address_postal_code_check": address_postal_code_check,
+            "cvc_check": cvc_check,
+        },
+        "country": "US",
+        "exp_month": 12,
+        "exp_year": 2030,
+        "funding": "credit",
+        "last4": last4,
+        "network": brand,
+        "three_d_secure": three_d_secure,
     }
 
 

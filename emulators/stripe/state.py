@@ -106,7 +106,9 @@ class StripeState:
         billing_details: dict[str, Any] | None = None,
         ip_address: str | None = None,
         created: int | None = None,
+        card: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``card``: keyword arguments of :func:`objects.card_details` (checks, 3-D Secure)."""
         with self.lock:
             self._known(account)
             charge_id = self.new_id("ch")
@@ -127,6 +129,7 @@ class StripeState:
                 created=created if created is not None else self.now(),
                 payment_intent=self.new_id("pi"),
                 review=review_id,
+                card=card,
             )
             self.charges[charge_id] = Owned(account, charge)
             return copy.deepcopy(charge)

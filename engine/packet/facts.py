@@ -16,6 +16,10 @@ PURCHASED_AT = "purchased_at"
 PAYMENT_ID = "payment_id"
 PAYMENT_METHOD = "payment_method"
 AMOUNT_CHARGED = "amount_charged"
+CARD_CHECKS = "card_checks"
+"""The issuer's answers to the address and CVC checks at purchase (``"CVC: pass; …"``)."""
+THREE_D_SECURE = "three_d_secure"
+"""The 3-D Secure outcome: the cardholder authenticated with their bank."""
 TOTAL_AMOUNT_PAID = "total_amount_paid"
 """What the customer actually paid in all (the processor's own figure, refunds deducted)."""
 SERVICE_DATE = "service_date"
@@ -39,6 +43,8 @@ PURCHASE_LABELS = {
     PURCHASED_AT: "Purchased",
     PAYMENT_ID: "Payment reference",
     PAYMENT_METHOD: "Payment method",
+    CARD_CHECKS: "Card checks at purchase",
+    THREE_D_SECURE: "3-D Secure",
     AMOUNT_CHARGED: "Amount charged",
     SERVICE_DATE: "Service date",
 }

@@ -114,6 +114,30 @@ def _charge_facts(charge: dict[str, Any]) -> dict[str, str]:
     card = details.get("card") if isinstance(details, dict) else None
     if isinstance(card, dict) and card.get("brand") and card.get("last4"):
         facts[known.PAYMENT_METHOD] = f"{str(card['brand']).title()} •••• {card['last4']}"
+    if isinstance(card, dict):
+        facts.update(_card_verification(card))
+    return facts
+
+
+_CHECKS = (
+    ("address_line1_check", "address line 1"),
+    ("address_postal_code_check", "postal code"),
+    ("cvc_check", "CVC"),
+)
+
+
+def _card_verification(card: dict[str, Any]) -> dict[str, str]:
+    """The issuer's checks and the 3-D Secure result, only those Stripe actually reports."""
+    facts: dict[str, str] = {}
+    checks = card.get("checks") if isinstance(card.get("checks"), dict) else {}
+    answered = [f"{label}: {checks[key]}" for key, label in _CHECKS if checks.get(key)]
+    if answered:
+        facts[known.CARD_CHECKS] = "; ".join(answered)
+    secure = card.get("three_d_secure")
+    if isinstance(secure, dict) and secure.get("result"):
+        result = str(secure["result"]).replace("_", " ")
+        version = f" (version {secure['version']})" if secure.get("version") else ""
+        facts[known.THREE_D_SECURE] = f"{result}{version}"
     return facts
 
 

@@ -105,3 +105,39 @@ def test_other_providers_disputes_get_nothing(
 
 def test_the_source_is_off_without_an_api_key(make_settings: object) -> None:
     assert StripeFacts.from_settings(make_settings()) is None  # type: ignore[operator]
+
+
+def test_card_brand_checks_and_3d_secure_come_from_the_charge(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    books = stripe_emulator.state
+    verified = books.add_charge(
+        customer="cus_Ada",
+        card={
+            "brand": "mastercard",
+            "last4": "4444",
+            "address_line1_check": "pass",
+            "address_postal_code_check": "pass",
+            "cvc_check": "pass",
+            "three_d_secure": {
+                "authentication_flow": "challenge",
+                "result": "authenticated",
+                "result_reason": None,
+                "version": "2.2.0",
+            },
+        },
+    )
+    dispute = books.add_dispute(charge=str(verified["id"]), emit=False)
+    facts = contribution(
+        stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path
+    ).facts
+    assert facts["payment_method"] == "Mastercard •••• 4444"
+    assert facts["card_checks"] == "address line 1: pass; postal code: pass; CVC: pass"
+    assert facts["three_d_secure"] == "authenticated (version 2.2.0)"
+
+    # A card Stripe did not check claims nothing about checks or 3-D Secure.
+    unchecked = books.add_charge(customer="cus_Bob")
+    other = books.add_dispute(charge=str(unchecked["id"]), emit=False)
+    facts = contribution(stripe_runtime, state_of(stripe_runtime, str(other["id"])), tmp_path).facts
+    assert facts["payment_method"] == "Visa •••• 4242"
+    assert "card_checks" not in facts and "three_d_secure" not in facts
