@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.merchant import MerchantIdentity
 from engine.model import DisputeState, Reason
 from engine.money import format_amount
 from engine.packet import facts as known
 from engine.packet.letterhead import Letterhead
+
+if TYPE_CHECKING:
+    from engine.packet.cover import CoverView
 from engine.sources import Section
 
 DISPUTED_AS: dict[str, str] = {
@@ -118,6 +122,9 @@ class ServiceView:
     disputed_as: str = ""
     attached: list[AttachedView] = field(default_factory=list)
     letterhead: Letterhead | None = None
+    cover: CoverView | None = None
+    facts: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
 
 
 def footer_text(content: PacketContent) -> str:
@@ -208,4 +215,6 @@ def service_view(
         images_title=content.images_title,
         notes=notes,
         disputed_as=DISPUTED_AS.get(content.dispute.reason, ""),
+        facts=values,
+        reason=content.dispute.reason,
     )

@@ -18,6 +18,7 @@ from PIL import Image
 from engine.errors import DisputeEngineError
 from engine.evidence import EvidenceRules
 from engine.packet import appendix
+from engine.packet.cover import cover_view
 from engine.packet.documents import (
     PacketContent,
     RenderedImage,
@@ -292,4 +293,13 @@ def _render_service(
     view.notes.extend(attached.notes())
     view.attached = appendix.separators(attached.chosen)
     view.letterhead = letterhead(content.merchant, fetcher)
+    view.cover = cover_view(
+        view.reason,
+        view.disputed_as,
+        view.facts,
+        view.sections,
+        view.images,
+        view.images_title,
+        view.attached,
+    )
     return html_to_pdf(render_html("service_documentation.html", fetcher, footer, view), fetcher)

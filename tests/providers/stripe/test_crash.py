@@ -12,9 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from emulators.stripe import StripeEmulator
+from engine.db.migrate import upgrade
 from engine.db.models import Submission
 from engine.runtime import Runtime
 from engine.sync import sync_provider
+from engine.testing import MakeSettings
 from tests.providers.stripe.conftest import dispute_pk
 
 REPO = Path(__file__).resolve().parents[3]
@@ -125,8 +127,12 @@ def pipeline_worker(runtime: Runtime, pk: int) -> subprocess.Popen[str]:
 
 
 def test_the_pipeline_killed_before_submit_resumes_from_its_archive_and_submits_once(
-    stripe_runtime: Runtime, stripe_emulator: StripeEmulator
+    make_settings: MakeSettings, stripe_env: dict[str, str], stripe_emulator: StripeEmulator
 ) -> None:
+    # About crash recovery of a submission: the policy submits whatever is built (the bare
+    # emulator dispute has no evidence sources, so ``complete`` would hold it).
+    stripe_runtime = Runtime(make_settings(**stripe_env, auto_submit="true"))
+    upgrade(stripe_runtime.database)
     # Given the real pipeline building PDFs for an open dispute, and a Stripe holding the submit
     dispute_id = str(stripe_emulator.state.add_dispute()["id"])
     sync_provider(stripe_runtime, "stripe")
@@ -154,3 +160,4 @@ def test_the_pipeline_killed_before_submit_resumes_from_its_archive_and_submits_
     assert stripe_emulator.state.counters.submissions[dispute_id] == 1
     after = stripe_emulator.state.dispute(dispute_id)
     assert sorted(v for k, v in after["evidence"].items() if str(v).startswith("file_")) == uploaded
+    stripe_runtime.close()
