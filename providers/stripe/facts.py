@@ -129,7 +129,8 @@ _CHECKS = (
 def _card_verification(card: dict[str, Any]) -> dict[str, str]:
     """The issuer's checks and the 3-D Secure result, only those Stripe actually reports."""
     facts: dict[str, str] = {}
-    checks = card.get("checks") if isinstance(card.get("checks"), dict) else {}
+    found = card.get("checks")
+    checks: dict[str, Any] = found if isinstance(found, dict) else {}
     answered = [f"{label}: {checks[key]}" for key, label in _CHECKS if checks.get(key)]
     if answered:
         facts[known.CARD_CHECKS] = "; ".join(answered)
