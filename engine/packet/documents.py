@@ -75,6 +75,8 @@ class PacketContent:
     """Notes for the reader (images that could not be read…)."""
     merchant: MerchantIdentity = field(default_factory=MerchantIdentity)
     """The seller, for the letterhead."""
+    send_by_hand: bool = False
+    """The processor has no evidence API: the documentation opens with how to send it."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class ServiceView:
     cover: CoverView | None = None
     facts: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    send_by_hand: bool = False
 
 
 def footer_text(content: PacketContent) -> str:
@@ -217,4 +220,5 @@ def service_view(
         disputed_as=DISPUTED_AS.get(content.dispute.reason, ""),
         facts=values,
         reason=content.dispute.reason,
+        send_by_hand=content.send_by_hand,
     )

@@ -149,7 +149,12 @@ def _build(
     reports.update(collected.reports)
     record_customer_identity(runtime, dispute, collected.facts)
     content = packet_content(
-        dispute, provider_name, version, collected, merchant=runtime.settings.merchant
+        dispute,
+        provider_name,
+        version,
+        collected,
+        merchant=runtime.settings.merchant,
+        send_by_hand=not runtime.provider(dispute.provider).capabilities.supports_evidence_api,
     )
     record: dict[str, Any] = {name: report.as_record() for name, report in reports.items()}
     try:
@@ -252,6 +257,7 @@ def packet_content(
     collected: Collected,
     *,
     merchant: MerchantIdentity | None = None,
+    send_by_hand: bool = False,
 ) -> PacketContent:
     """What the documents show: images and PDFs among the attachments, the rest noted."""
     images: list[PacketImage] = []
@@ -296,6 +302,7 @@ def packet_content(
         documents=tuple(documents),
         notes=tuple(notes),
         merchant=merchant or MerchantIdentity(),
+        send_by_hand=send_by_hand,
     )
 
 

@@ -126,3 +126,14 @@ def test_every_claim_on_the_cover_is_backed_by_what_the_packet_holds(
     assert "Exhibits in this document" in cover or not any(
         s.paragraphs or len(s.rows) > 1 for s in sections
     )
+
+
+def test_a_packet_sent_by_hand_opens_with_how_to_send_it_then_the_same_cover() -> None:
+    built = build_documents(content(sections=(ACTIVITY,), send_by_hand=True), ROOMY)
+    pages = pages_of(built.service_documentation.data)
+    assert "How to send this evidence" in pages[0]
+    assert "Mark as sent" in pages[0] and "dp_test_1" in pages[0]
+    assert "Response to the dispute" in pages[1]
+    [(title, page)] = exhibit_pages(pages[1]).items()
+    assert title in pages[page - 1]
+    assert "How to send" not in "".join(pages_of(build_documents(content(), ROOMY).receipt.data))
