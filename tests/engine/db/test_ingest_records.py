@@ -3,7 +3,7 @@ event id, type and reason (the dashboard's order and the audit trail rely on the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -51,7 +51,7 @@ def backdate(book: DisputeBook) -> None:
         session.execute(update(Dispute).values(updated_at=LONG_AGO))
 
 
-def updated_at(book: DisputeBook) -> object:
+def updated_at(book: DisputeBook) -> datetime:
     with book.database.reading() as session:
         return session.scalars(select(Dispute.updated_at)).one().replace(tzinfo=None)
 
