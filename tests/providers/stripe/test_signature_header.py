@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,23 @@ def test_a_timestamp_exactly_at_the_tolerance_is_accepted() -> None:
     verify_signature(body, sign(body, SECRET, NOW - 300), [SECRET], now=NOW)
     with pytest.raises(SignatureError):
         verify_signature(body, sign(body, SECRET, NOW - 301), [SECRET], now=NOW)
+
+
+def test_an_authentic_event_without_a_creation_time_is_refused_and_kept() -> None:
+    # Given an authentic dispute event whose `created` is 0 (no time to order it by)
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "stripe" / "lifecycle_won.json"
+    event = json.loads(fixture.read_text())[0]
+    event["created"] = 0
+    body = json.dumps(event).encode()
+    received = datetime.fromtimestamp(NOW, tz=UTC)
+    request = WebhookRequest(
+        body=body,
+        headers={"stripe-signature": sign(body, SECRET, NOW)},
+        path_params={},
+        received_at=received,
+    )
+    # When it is handled, then it is a 400 kept for a person to read
+    verdict = handle(request, [SECRET])
+    assert isinstance(verdict, Rejected)
+    assert (verdict.status_code, verdict.store) == (400, True)
+    assert "creation time" in verdict.reason
