@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
+from importlib.metadata import version
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -18,6 +19,9 @@ from engine.runtime import Runtime
 from engine.settings import load_settings
 
 EXIT_FAILURE = 1
+# Third-party libraries whose INFO/DEBUG chatter (WeasyPrint's per-step progress, every HTTP
+# request) would drown the engine's own lines; they still report warnings and errors.
+VENDOR_LOGGERS = ("stripe", "httpx", "httpcore", "urllib3", "botocore", "weasyprint", "fontTools")
 EXIT_USAGE = 2
 
 Command = Callable[[argparse.Namespace], int]
@@ -30,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for name in VENDOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     command: Command = args.command
     try:
         return command(args)
@@ -48,9 +54,19 @@ def _parser() -> argparse.ArgumentParser:
         prog="disputes", description="Fight payment disputes automatically."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('dispute-engine')}"
+    )
+    # "-v" is also accepted after the subcommand; SUPPRESS keeps a subcommand that was not
+    # given "-v" from resetting a "-v" given before it.
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    add_command = partial(commands.add_parser, parents=[verbosity])
 
-    serve = commands.add_parser(
+    serve = add_command(
         "serve",
         help="web app and in-process evidence worker; migrates the database",
         description="Run the web app (webhooks, dashboard, API) and an in-process evidence "
@@ -60,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.set_defaults(command=_serve)
 
-    sync = commands.add_parser(
+    sync = add_command(
         "sync",
         help="backfill every dispute from the processors' APIs",
         description="Read every existing dispute of one or all configured providers, store "
@@ -69,14 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--provider", metavar="NAME", help="only this provider (default: all)")
     sync.set_defaults(command=_sync)
 
-    worker = commands.add_parser(
+    worker = add_command(
         "worker",
         help="run the evidence worker alone (for scale-out)",
         description="Claim queued evidence work from the database and process it until stopped.",
     )
     worker.set_defaults(command=_worker)
 
-    regen = commands.add_parser(
+    regen = add_command(
         "regen",
         help="regenerate (and, if still allowed, resubmit) a dispute's evidence",
         description="Build a new evidence version for one dispute and submit it if the "
@@ -86,10 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     regen.add_argument("dispute_id", metavar="DISPUTE_ID")
     regen.set_defaults(command=_regen)
 
-    db = commands.add_parser("db", help="database maintenance")
+    db = add_command("db", help="database maintenance")
     db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
     db_upgrade = db_commands.add_parser(
-        "upgrade", help="apply migrations", description="Apply Alembic migrations up to head."
+        "upgrade",
+        parents=[verbosity],
+        help="apply migrations",
+        description="Apply Alembic migrations up to head.",
     )
     db_upgrade.set_defaults(command=_db_upgrade)
     return parser

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import get
+from litestar import Response, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
@@ -18,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from engine.health.readiness import check_readiness
 from engine.runtime import Runtime
 from engine.worker import Worker, WorkerThread
 from web.api.disputes import DisputeApiController
@@ -35,6 +37,28 @@ HERE = Path(__file__).resolve().parent
 def healthz() -> dict[str, str]:
     """Liveness: the process answers. No auth, no database."""
     return {"status": "ok"}
+
+
+@get(
+    "/readyz",
+    tags=["health"],
+    summary="Readiness (no auth)",
+    responses={
+        503: ResponseSpec(
+            data_container=dict[str, str | None],
+            description="Database unreachable or migrations pending",
+        )
+    },
+)
+async def readyz(runtime: NamedDependency[Runtime]) -> Response[dict[str, str | None]]:
+    """Readiness: 200 when the database answers and its schema is at head, else 503."""
+    report = await anyio.to_thread.run_sync(check_readiness, runtime.database)
+    body = {
+        "status": report.status.value,
+        "schema_revision": report.schema_revision,
+        "code_revision": report.code_revision,
+    }
+    return Response(body, status_code=200 if report.ready else 503)
 
 
 def template_environment() -> Environment:
@@ -71,6 +95,7 @@ class DisputesPlugin(InitPluginProtocol):
         app_config.route_handlers.extend(
             [
                 healthz,
+                readyz,
                 WebhookController,
                 DashboardController,
                 DisputeApiController,

@@ -306,6 +306,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
         "/api/disputes/{provider}/{dispute_id}/submit",
         "/api/sync",
         "/healthz",
+        "/readyz",
     }
     scheme = document["components"]["securitySchemes"]["dashboard_key"]
     assert scheme == {"type": "http", "scheme": "bearer",

@@ -1,0 +1,1 @@
+"""Whether this process can do its work: the answer ``/readyz`` gives a load balancer."""
