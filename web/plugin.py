@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from engine.runtime import Runtime
 from engine.worker import Worker, WorkerThread
 from web.api.disputes import DisputeApiController
+from web.api.stats import StatsApiController
 from web.auth import Auth
 from web.dashboard.controller import DashboardController
 from web.files import FileController
@@ -74,6 +75,7 @@ class DisputesPlugin(InitPluginProtocol):
                 WebhookController,
                 DashboardController,
                 DisputeApiController,
+                StatsApiController,
                 FileController,
                 create_static_files_router(
                     path="/static", directories=[HERE / "static"], include_in_schema=False
