@@ -73,22 +73,22 @@ def _rate(won: int, lost: int) -> float | None:
     return round(won / (won + lost), 4) if won + lost else None
 
 
-def _thousandths(amount: Any) -> ColumnElement[Any]:
+def exact_sum_term(amount: Any) -> ColumnElement[Any]:
     return cast(func.round(cast(amount, Numeric) * _SCALE), BigInteger)
 
 
-def _from_thousandths(total: Any) -> Decimal:
+def from_exact_sum(total: Any) -> Decimal:
     """Back to major units, with two decimals unless the sum needs the third."""
     exact = Decimal(int(total or 0)) / _SCALE
     cents = exact.quantize(Decimal("0.01"))
     return cents if cents == exact else exact.quantize(Decimal("0.001"))
 
 
-def _month(session: Session) -> ColumnElement[str]:
-    opened = func.coalesce(Dispute.created_at, Dispute.first_seen_at)
+def month_of(session: Session, moment: Any) -> ColumnElement[str]:
+    """``YYYY-MM`` of a timestamp column, in the database's own dialect."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(opened, "YYYY-MM")
-    return func.strftime("%Y-%m", opened)
+        return func.to_char(moment, "YYYY-MM")
+    return func.strftime("%Y-%m", moment)
 
 
 def _shares(session: Session, key: Any) -> list[Share]:
@@ -110,7 +110,9 @@ def compute_stats(session: Session) -> DisputeStats:
     stats.lost = sum(stats.by_status.get(status, 0) for status in LOST_STATUSES)
     stats.by_reason = _shares(session, Dispute.reason)
     stats.by_provider = _shares(session, Dispute.provider)
-    stats.by_month = _shares(session, _month(session))
+    stats.by_month = _shares(
+        session, month_of(session, func.coalesce(Dispute.created_at, Dispute.first_seen_at))
+    )
     _add_amounts(session, stats)
     _add_fees(session, stats)
     return stats
@@ -124,7 +126,7 @@ def _add_amounts(session: Session, stats: DisputeStats) -> None:
         else_="other",
     )
     rows = session.execute(
-        select(Dispute.currency, bucket, func.sum(_thousandths(Dispute.amount))).group_by(
+        select(Dispute.currency, bucket, func.sum(exact_sum_term(Dispute.amount))).group_by(
             Dispute.currency, bucket
         )
     )
@@ -132,7 +134,7 @@ def _add_amounts(session: Session, stats: DisputeStats) -> None:
         if kind == "other":
             continue
         totals = stats.amounts.setdefault(str(currency).upper(), MoneyTotals())
-        setattr(totals, str(kind), _from_thousandths(total))
+        setattr(totals, str(kind), from_exact_sum(total))
 
 
 _FEES_SQL = {
@@ -157,4 +159,4 @@ def _add_fees(session: Session, stats: DisputeStats) -> None:
     dialect = session.get_bind().dialect.name
     for currency, total in session.execute(text(_FEES_SQL[dialect])):
         if currency:
-            stats.amounts.setdefault(str(currency), MoneyTotals()).fees = _from_thousandths(total)
+            stats.amounts.setdefault(str(currency), MoneyTotals()).fees = from_exact_sum(total)
