@@ -29,6 +29,7 @@ from engine.dispatch import DeliveryPolicy, send_due_notifications
 from engine.errors import DisputeEngineError, ProviderUnavailable
 from engine.notify import NotificationKind
 from engine.outbox import announce
+from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.submit_policy.deadline import queue_deadline_submissions
 
@@ -79,6 +80,9 @@ class Worker:
     idle_seconds: float = 1.0
     clock: Callable[[], datetime] = utcnow
     """Now, for the deadline policy (tests inject a clock instead of waiting)."""
+    prune_every: timedelta = timedelta(hours=1)
+    """How often the worker prunes old ignored/rejected deliveries (:mod:`engine.retention`)."""
+    _pruned_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, sleeping ``idle_seconds`` whenever there is nothing due.
@@ -103,7 +107,17 @@ class Worker:
         queue_deadline_submissions(self.runtime, self.clock())
         worked = self.process_next_dispute()
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
+        self.prune_if_due()
         return worked or sent > 0
+
+    def prune_if_due(self) -> int:
+        """Prune old ignored/rejected deliveries at most every ``prune_every``; returns how many
+        were deleted. Not counted as work, so an idle worker still sleeps."""
+        now = self.clock()
+        if self._pruned_at is not None and now - self._pruned_at < self.prune_every:
+            return 0
+        self._pruned_at = now
+        return prune_deliveries(self.runtime.database, now, retention_days(self.runtime.settings))
 
     def drain(self, limit: int = 10_000) -> int:
         """Run until nothing is due (for tests and one-shot commands). Returns units done."""

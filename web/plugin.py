@@ -23,8 +23,10 @@ from engine.health.readiness import check_readiness
 from engine.runtime import Runtime
 from engine.worker import Worker, WorkerThread
 from web.api.disputes import DisputeApiController
+from web.api.stats import StatsApiController
 from web.auth import Auth
 from web.dashboard.controller import DashboardController
+from web.export.csv_list import DisputeCsvController
 from web.files import FileController
 from web.security import access_log_middleware, add_security_headers, install_log_redaction
 from web.throttle import KeyThrottle
@@ -99,6 +101,8 @@ class DisputesPlugin(InitPluginProtocol):
                 WebhookController,
                 DashboardController,
                 DisputeApiController,
+                StatsApiController,
+                DisputeCsvController,
                 FileController,
                 create_static_files_router(
                     path="/static", directories=[HERE / "static"], include_in_schema=False

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.db.models import (
@@ -72,7 +72,10 @@ def list_disputes(
         statement = statement.where(getattr(Dispute, name) == value)
     if cursor:
         moment, pk = decode_cursor(cursor)
-        statement = statement.where(or_(sort < moment, and_(sort == moment, Dispute.id < pk)))
+        # A row-value comparison, not "a < x OR (a = x AND id < y)": both databases turn it into
+        # one index range, where the OR made PostgreSQL walk the index from the top (3 s at
+        # 99 % depth of 500k disputes).
+        statement = statement.where(tuple_(sort, Dispute.id) < tuple_(moment, pk))
     statement = statement.order_by(sort.desc(), Dispute.id.desc()).limit(limit + 1)
     rows = list(session.scalars(statement))
     if len(rows) > limit:

@@ -46,5 +46,8 @@ def verify_file_link(
         return False
     if expires_at < (now if now is not None else time.time()):
         return False
+    if not signature.isascii():
+        # compare_digest raises TypeError on non-ASCII text; such a signature is simply wrong.
+        return False
     expected = sign_file_link(secret_key, name, expires_at)
     return hmac.compare_digest(expected, signature)

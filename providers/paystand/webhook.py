@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
+from engine.intake.depth import MAX_JSON_DEPTH, too_deep
 from engine.model import DisputeEvent
 from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.paystand.consts import DISPUTE_SOURCE_TYPE, EVENT_OBJECT
@@ -69,6 +70,10 @@ def read_envelope(body: bytes) -> EventEnvelope | str:
 def handle(request: WebhookRequest, *, token: str, fetch: FetchDispute) -> WebhookVerdict:
     if not token_matches(request, token):
         return Rejected(status_code=404, reason="wrong Paystand webhook token")
+    if too_deep(request.body):
+        return Rejected(
+            status_code=400, reason=f"body nested deeper than {MAX_JSON_DEPTH} levels", store=False
+        )
     envelope = read_envelope(request.body)
     if isinstance(envelope, str):
         return Rejected(status_code=400, reason=envelope, store=True)

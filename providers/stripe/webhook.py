@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.intake.depth import MAX_JSON_DEPTH, too_deep
 from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.stripe.consts import DISPUTE_EVENT_TYPES
 from providers.stripe.mapping import MappingError, event_from_webhook
@@ -39,6 +40,9 @@ def verify_signature(
     at a time within ``tolerance`` seconds of ``now``."""
     if not header:
         raise SignatureError("no Stripe-Signature header")
+    if not header.isascii():
+        # hmac.compare_digest raises TypeError on non-ASCII text: refuse it as a bad header.
+        raise SignatureError("Stripe-Signature is not ASCII")
     timestamp: int | None = None
     signatures: list[str] = []
     for item in header.split(","):
@@ -75,6 +79,10 @@ def handle(request: WebhookRequest, secrets: Sequence[str]) -> WebhookVerdict:
         )
     except SignatureError as error:
         return Rejected(status_code=400, reason=f"signature refused: {error}", store=False)
+    if too_deep(request.body):
+        return Rejected(
+            status_code=400, reason=f"body nested deeper than {MAX_JSON_DEPTH} levels", store=False
+        )
     try:
         envelope = envelope_decoder.decode(request.body)
     except msgspec.DecodeError as error:
@@ -88,6 +96,11 @@ def handle(request: WebhookRequest, secrets: Sequence[str]) -> WebhookVerdict:
         )
     try:
         body = dispute_event_decoder.decode(request.body)
+        if body.data.object.get("object") != "dispute":
+            # Signed, but not what the type promises: no dispute row may come of it.
+            raise MappingError(
+                f"data.object is a {body.data.object.get('object')!r}, not a dispute"
+            )
         event = event_from_webhook(
             envelope.id, envelope.type, envelope.created, envelope.account, body.data.object
         )

@@ -304,6 +304,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
         "/api/disputes/{provider}/{dispute_id}/regenerate",
         "/api/disputes/{provider}/{dispute_id}/mark-sent",
         "/api/disputes/{provider}/{dispute_id}/submit",
+        "/api/stats",
         "/api/sync",
         "/healthz",
         "/readyz",

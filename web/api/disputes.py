@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from engine.model import Stage, Status
+from engine.model import Reason, Stage, Status
 from engine.runtime import Runtime
 from engine.sync import SyncReport, last_reports
 from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate, submit_held
@@ -87,6 +87,7 @@ class DisputeApiController(Controller):
         provider: FromQuery[str | None] = None,
         status: FromQuery[Status | None] = None,
         stage: FromQuery[Stage | None] = None,
+        reason: FromQuery[Reason | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         cursor: FromQuery[str | None] = None,
     ) -> DisputePage:
@@ -94,6 +95,7 @@ class DisputeApiController(Controller):
             provider=provider,
             status=status.value if status else None,
             stage=stage.value if stage else None,
+            reason=reason.value if reason else None,
         )
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, limit, cursor)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
 from engine.model import Status
+from engine.stats.aggregates import exact_sum_term, from_exact_sum, month_of
 
 DUE_WINDOW = timedelta(hours=72)
 CHART_MONTHS = 12
@@ -54,52 +54,64 @@ class Stats:
 
 
 def compute(session: Session, now: datetime) -> Stats:
-    rows = session.execute(
+    """Every figure from SQL aggregates (GROUP BY in the database), never a loop over rows."""
+    # A Result has .keys(), so dict() would take it for a mapping: list its rows first.
+    statuses: dict[str, int] = dict(
+        list(session.execute(select(Dispute.status, func.count()).group_by(Dispute.status)))
+    )
+    open_statuses = [status.value for status in Status if not status.is_final]
+    final = [status.value for status in Status if status.is_final]
+    at_risk: dict[str, Decimal] = {}
+    recovered: dict[str, Decimal] = {}
+    bucket = case((Dispute.status == Status.WON.value, "won"), else_="open")
+    money = (
+        select(Dispute.currency, bucket, func.sum(exact_sum_term(Dispute.amount)))
+        .where(Dispute.status.in_([*open_statuses, Status.WON.value]))
+        .group_by(Dispute.currency, bucket)
+    )
+    for currency, kind, total in session.execute(money).tuples():
+        (recovered if kind == "won" else at_risk)[str(currency)] = from_exact_sum(total)
+    due = session.execute(
         select(
-            Dispute.status,
+            Dispute.provider,
+            Dispute.dispute_id,
             Dispute.amount,
             Dispute.currency,
             Dispute.respond_by,
-            Dispute.last_event_at,
-            Dispute.provider,
-            Dispute.dispute_id,
         )
-    ).all()
-    statuses: Counter[str] = Counter()
-    at_risk: dict[str, Decimal] = defaultdict(Decimal)
-    recovered: dict[str, Decimal] = defaultdict(Decimal)
-    months: dict[str, Counter[str]] = defaultdict(Counter)
-    due_list: list[DueSoon] = []
-    final = {status.value for status in Status if status.is_final}
-    for status, amount, currency, respond_by, last_event_at, provider, dispute_id in rows:
-        statuses[status] += 1
-        value = Decimal(amount)
-        if status not in final:
-            at_risk[currency] += value
-        if status == Status.WON:
-            recovered[currency] += value
-        if (
-            status == Status.NEEDS_RESPONSE
-            and respond_by is not None
-            and now <= respond_by <= now + DUE_WINDOW
-        ):
-            due_list.append(DueSoon(provider, dispute_id, amount, currency, respond_by))
-        if status in final:
-            bucket = "won" if status == Status.WON else "lost" if status == Status.LOST else "other"
-            months[last_event_at.strftime("%Y-%m")][bucket] += 1
-    decided = statuses[Status.WON] + statuses[Status.LOST]
+        .where(
+            Dispute.status == Status.NEEDS_RESPONSE.value,
+            Dispute.respond_by >= now,
+            Dispute.respond_by <= now + DUE_WINDOW,
+        )
+        .order_by(Dispute.respond_by)
+    ).tuples()
+    due_list = [DueSoon(p, d, a, c, r) for p, d, a, c, r in due if r is not None]
+    month = month_of(session, Dispute.last_event_at)
+    outcome = case(
+        (Dispute.status == Status.WON.value, "won"),
+        (Dispute.status == Status.LOST.value, "lost"),
+        else_="other",
+    )
+    months: dict[str, dict[str, int]] = {}
+    for name, kind, count in session.execute(
+        select(month, outcome, func.count())
+        .where(Dispute.status.in_(final))
+        .group_by(month, outcome)
+    ).tuples():
+        months.setdefault(str(name), {})[str(kind)] = int(count)
+    won, lost = statuses.get(Status.WON.value, 0), statuses.get(Status.LOST.value, 0)
+    decided = won + lost
     return Stats(
-        total=len(rows),
+        total=sum(statuses.values()),
         by_status=dict(sorted(statuses.items())),
-        win_rate=(Decimal(statuses[Status.WON]) * 100 / decided).quantize(Decimal("0.1"))
-        if decided
-        else None,
+        win_rate=(Decimal(won) * 100 / decided).quantize(Decimal("0.1")) if decided else None,
         at_risk=dict(sorted(at_risk.items())),
         recovered=dict(sorted(recovered.items())),
         due_soon=len(due_list),
-        due_list=sorted(due_list, key=lambda due: due.respond_by),
+        due_list=due_list,
         months=[
-            MonthOutcomes(month, counts["won"], counts["lost"], counts["other"])
-            for month, counts in sorted(months.items())[-CHART_MONTHS:]
+            MonthOutcomes(name, counts.get("won", 0), counts.get("lost", 0), counts.get("other", 0))
+            for name, counts in sorted(months.items())[-CHART_MONTHS:]
         ],
     )

@@ -1,0 +1,1 @@
+"""Checks on webhook input that every provider applies before reading a body."""

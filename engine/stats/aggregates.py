@@ -1,0 +1,162 @@
+"""Dispute statistics as SQL aggregates: one GROUP BY per figure, never a loop over rows.
+
+Amounts are stored as exact decimal text. Summing them as SQL numbers would be exact on
+PostgreSQL (numeric) but not on SQLite (REAL), so every amount is summed as an integer count of
+thousandths (``round(amount * 1000)``): exact on both for any amount below 9·10^12, and fine
+enough for every ISO 4217 currency (none has more than three decimals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, select, text
+from sqlalchemy.orm import Session
+
+from engine.db.models import Dispute
+from engine.model import Status
+
+_SCALE = 1000
+OPEN_STATUSES = tuple(status.value for status in Status if not status.is_final)
+LOST_STATUSES = (Status.LOST.value, Status.ACCEPTED.value, Status.EXPIRED.value)
+"""Final statuses in which the money stays with the customer."""
+
+
+@dataclass
+class MoneyTotals:
+    at_risk: Decimal = Decimal("0.00")
+    """Disputed and not decided yet (every open status)."""
+    won: Decimal = Decimal("0.00")
+    lost: Decimal = Decimal("0.00")
+    """Lost, accepted or expired."""
+    fees: Decimal = Decimal("0.00")
+    """Processor dispute fees, from each dispute's ``fees`` list, in the fee's own currency."""
+
+    @property
+    def net_recovery(self) -> Decimal:
+        return self.won - self.fees
+
+
+@dataclass(frozen=True)
+class Share:
+    key: str
+    count: int
+    won: int
+    lost: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return _rate(self.won, self.lost)
+
+
+@dataclass
+class DisputeStats:
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_reason: list[Share] = field(default_factory=list)
+    by_provider: list[Share] = field(default_factory=list)
+    by_month: list[Share] = field(default_factory=list)
+    """Keyed ``YYYY-MM`` by the month the dispute was opened, oldest first."""
+    won: int = 0
+    lost: int = 0
+    amounts: dict[str, MoneyTotals] = field(default_factory=dict)
+
+    @property
+    def win_rate(self) -> float | None:
+        return _rate(self.won, self.lost)
+
+
+def _rate(won: int, lost: int) -> float | None:
+    """Won among decided (won or lost); ``None`` before anything is decided."""
+    return round(won / (won + lost), 4) if won + lost else None
+
+
+def exact_sum_term(amount: Any) -> ColumnElement[Any]:
+    return cast(func.round(cast(amount, Numeric) * _SCALE), BigInteger)
+
+
+def from_exact_sum(total: Any) -> Decimal:
+    """Back to major units, with two decimals unless the sum needs the third."""
+    exact = Decimal(int(total or 0)) / _SCALE
+    cents = exact.quantize(Decimal("0.01"))
+    return cents if cents == exact else exact.quantize(Decimal("0.001"))
+
+
+def month_of(session: Session, moment: Any) -> ColumnElement[str]:
+    """``YYYY-MM`` of a timestamp column, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(moment, "YYYY-MM")
+    return func.strftime("%Y-%m", moment)
+
+
+def _shares(session: Session, key: Any) -> list[Share]:
+    won = func.sum(case((Dispute.status == Status.WON.value, 1), else_=0))
+    lost = func.sum(case((Dispute.status.in_(LOST_STATUSES), 1), else_=0))
+    statement = select(key, func.count(), won, lost).group_by(key).order_by(key)
+    rows: list[tuple[Any, Any, Any, Any]] = list(session.execute(statement).tuples())
+    return [Share(str(k), int(n), int(w or 0), int(lo or 0)) for k, n, w, lo in rows]
+
+
+def compute_stats(session: Session) -> DisputeStats:
+    stats = DisputeStats()
+    for status, count in session.execute(
+        select(Dispute.status, func.count()).group_by(Dispute.status)
+    ):
+        stats.by_status[status] = count
+    stats.total = sum(stats.by_status.values())
+    stats.won = stats.by_status.get(Status.WON.value, 0)
+    stats.lost = sum(stats.by_status.get(status, 0) for status in LOST_STATUSES)
+    stats.by_reason = _shares(session, Dispute.reason)
+    stats.by_provider = _shares(session, Dispute.provider)
+    stats.by_month = _shares(
+        session, month_of(session, func.coalesce(Dispute.created_at, Dispute.first_seen_at))
+    )
+    _add_amounts(session, stats)
+    _add_fees(session, stats)
+    return stats
+
+
+def _add_amounts(session: Session, stats: DisputeStats) -> None:
+    bucket = case(
+        (Dispute.status.in_(OPEN_STATUSES), "at_risk"),
+        (Dispute.status == Status.WON.value, "won"),
+        (Dispute.status.in_(LOST_STATUSES), "lost"),
+        else_="other",
+    )
+    rows = session.execute(
+        select(Dispute.currency, bucket, func.sum(exact_sum_term(Dispute.amount))).group_by(
+            Dispute.currency, bucket
+        )
+    )
+    for currency, kind, total in rows.tuples():
+        if kind == "other":
+            continue
+        totals = stats.amounts.setdefault(str(currency).upper(), MoneyTotals())
+        setattr(totals, str(kind), from_exact_sum(total))
+
+
+_FEES_SQL = {
+    # The fees column is a JSON list of {"amount", "currency", "kind"}; each database has its own
+    # way to unnest it, both done inside the query.
+    "sqlite": (
+        "SELECT upper(json_extract(fee.value, '$.currency')), "
+        "sum(CAST(round(CAST(json_extract(fee.value, '$.amount') AS NUMERIC) * 1000) AS INTEGER)) "
+        "FROM disputes, json_each(disputes.fees) AS fee "
+        "WHERE json_type(disputes.fees) = 'array' GROUP BY 1"
+    ),
+    "postgresql": (
+        "SELECT upper(fee ->> 'currency'), "
+        "sum(CAST(round(CAST(fee ->> 'amount' AS NUMERIC) * 1000) AS BIGINT)) "
+        "FROM disputes, json_array_elements(disputes.fees) AS fee "
+        "WHERE json_typeof(disputes.fees) = 'array' GROUP BY 1"
+    ),
+}
+
+
+def _add_fees(session: Session, stats: DisputeStats) -> None:
+    dialect = session.get_bind().dialect.name
+    for currency, total in session.execute(text(_FEES_SQL[dialect])):
+        if currency:
+            stats.amounts.setdefault(str(currency), MoneyTotals()).fees = from_exact_sum(total)

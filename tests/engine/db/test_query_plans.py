@@ -1,0 +1,109 @@
+"""The hot read queries are served by indexes on both databases: the dashboard/API list (every
+filter, with and without a cursor) and a page's events. The real queries are captured as the
+app runs them, then explained; a full scan of a big table, or a sort for the keyset order, fails.
+
+PostgreSQL plans by cost and a test table is tiny, so there sequential scans, bitmap scans and
+sorts are priced out: an index path is then chosen exactly when one exists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from engine.db.database import Database
+from engine.db.migrate import upgrade
+from web.queries import Filters, encode_cursor, list_disputes, load_related
+
+CURSOR_ROW = type("Row", (), {"created_at": datetime(2026, 1, 1, tzinfo=UTC), "id": 500})()
+
+
+@contextmanager
+def captured(database: Database) -> Iterator[list[tuple[str, Any]]]:
+    queries: list[tuple[str, Any]] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        queries.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", remember)
+    try:
+        yield queries
+    finally:
+        event.remove(database.engine, "before_cursor_execute", remember)
+
+
+def plan(session: Session, statement: str, parameters: Any) -> str:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return "\n".join(str(row[-1]) for row in rows)
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+    rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+    return "\n".join(str(row[0]) for row in rows)
+
+
+_SORT_NODE = re.compile(r"(^|->)\s*(incremental\s+)?sort\s+\(")
+"""A PostgreSQL sort node (``->  Sort  (cost=…``), not an index whose name ends in _sort."""
+
+
+def assert_indexed(query_plan: str, statement: str) -> None:
+    lowered = query_plan.lower()
+    full_scans = [
+        line
+        for line in lowered.splitlines()
+        if ("scan disputes" in line or "scan dispute_events" in line) and "using" not in line
+    ]
+    assert not full_scans, f"full scan in\n{query_plan}\nfor {statement}"
+    assert "seq scan" not in lowered, f"full scan in\n{query_plan}\nfor {statement}"
+    assert "temp b-tree" not in lowered, f"sort in\n{query_plan}\nfor {statement}"
+    sorts = [line for line in lowered.splitlines() if _SORT_NODE.search(line)]
+    assert not sorts, f"sort in\n{query_plan}\nfor {statement}"
+
+
+FILTERS = [
+    Filters(),
+    Filters(status="needs_response"),
+    Filters(provider="stripe"),
+    Filters(reason="fraudulent"),
+    Filters(stage="chargeback"),
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f.active()) or "none")
+@pytest.mark.parametrize("deep", [False, True], ids=["first-page", "cursor-page"])
+def test_the_list_is_an_index_walk(database_url: str, filters: Filters, deep: bool) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    cursor = encode_cursor(CURSOR_ROW) if deep else None
+    with captured(database) as queries, database.reading() as session:
+        list_disputes(session, filters, 25, cursor)
+    assert queries
+    with database.reading() as session:
+        for statement, parameters in queries:
+            assert_indexed(plan(session, statement, parameters), statement)
+
+
+def test_a_pages_events_are_an_index_seek(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries, database.reading() as session:
+        load_related(session, [1, 2, 3])
+    event_queries = [(s, p) for s, p in queries if "dispute_events" in s]
+    assert event_queries
+    with database.reading() as session:
+        for statement, parameters in event_queries:
+            query_plan = plan(session, statement, parameters)
+            assert "dispute_pk" in query_plan.lower() or "ix_dispute_events" in query_plan.lower()
+            full = [
+                line
+                for line in query_plan.lower().splitlines()
+                if "scan dispute_events" in line and "using" not in line
+            ]
+            assert not full and "seq scan" not in query_plan.lower(), query_plan
