@@ -46,6 +46,11 @@ def test_the_list_shows_stats_per_currency_and_the_deadline_window(
     assert "50.00 USD" in html  # recovered
     assert "needs_response · 3" in html and "won · 2" in html and "lost · 1" in html
     assert '<svg class="chart"' in html  # outcomes by month
+    rows = html[html.index("<tbody") :]
+    # Rows show each currency's own format and words, not "10.50 USD" and "needs_response"
+    assert "$10.50" in rows and "€100.00" in rows and "$99.99" in rows
+    assert ">Needs response<" in rows and ">Won<" in rows and ">Lost<" in rows
+    assert "needs_response<" not in rows and "Fraudulent" in rows
     due_list = html[html.index('id="due-list"') : html.index("By status")]
     assert "dp_due" in due_list and "dp_later" not in due_list
 
@@ -56,6 +61,7 @@ def test_filters_narrow_the_list(signed_in: Client, runtime: Runtime) -> None:
     add_dispute(runtime, "dp_hand", provider="handpay")
     html = signed_in.get("/disputes?reason=duplicate").text
     assert "dp_dup" in html and "dp_fraud" not in html
+    assert "Duplicate charge" in html
     html = signed_in.get("/disputes?provider=handpay").text
     assert "dp_hand" in html and "dp_dup" not in html
     assert "No disputes match." in signed_in.get("/disputes?status=won").text
@@ -98,6 +104,8 @@ def test_the_detail_shows_status_timeline_evidence_submissions_and_notifications
                                     sent_at=utcnow()))  # fmt: skip
     html = signed_in.get("/disputes/acme/dp_1").text
     assert "needs_response" in html and "<code>raw_needs_response</code>" in html
+    assert "<dt>Status</dt><dd>Needs response <small>" in html
+    assert "<dt>Stage</dt><dd>Chargeback</dd>" in html
     assert re.search(r"in 2 d [23] h", html)  # the respond-by countdown
     assert "<code>dispute.updated</code>" in html  # timeline
     assert "Design service, version 1" in html and "customer_name" in html
