@@ -17,6 +17,7 @@ from engine.storage.names import object_name
 from engine.storage.signing import file_link_query
 from tests.support.engine import add_dispute
 from tests.web.conftest import PDF, Client, add_evidence
+from web.auth import SESSION_COOKIE
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -225,3 +226,23 @@ def test_an_expired_file_link_is_refused(client: Client, runtime: Runtime) -> No
 @pytest.mark.parametrize("path", ["/static/app.css"])
 def test_static_files_are_public(client: Client, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+def test_sign_out_is_on_every_page_needs_its_csrf_token_and_clears_the_session(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    add_dispute(runtime, "dp_1")
+    for path in ("/disputes", "/disputes/acme/dp_1", "/disputes/acme/nope"):
+        assert 'action="/disputes/sign-out"' in signed_in.get(path).text, path
+    forged = signed_in.post("/disputes/sign-out", data={"csrf_token": "x"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert signed_in.get("/disputes").status_code == 200  # still signed in
+    token = csrf(signed_in, "/disputes")
+    response = signed_in.post(
+        "/disputes/sign-out", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/disputes"
+    set_cookie = response.headers["set-cookie"]
+    assert set_cookie.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in set_cookie
+    after = signed_in.get("/disputes")
+    assert after.status_code == 401 and 'action="/disputes/sign-out"' not in after.text
