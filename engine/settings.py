@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -37,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str
     dashboard_key: str | None
     auto_submit: AutoSubmit
+    # Dashboard for people (issue 13): the merchant's time zone for dates shown to people.
+    timezone: ZoneInfo = ZoneInfo("UTC")
     values: Mapping[str, str]
     """Every ``DISPUTES_*`` value (without the prefix, upper case), file and environment merged."""
     sections: Mapping[str, Any]
@@ -102,6 +105,7 @@ def load_settings(
         secret_key=_secret_key(values.get("SECRET_KEY"), data_dir, create),
         dashboard_key=dashboard_key,
         auto_submit=AutoSubmit.parse(values.get("AUTO_SUBMIT")),
+        timezone=parse_timezone(values.get("TIMEZONE"), "DISPUTES_TIMEZONE"),
         values=values,
         sections=sections,
         # Evidence that wins (#10)
@@ -130,6 +134,19 @@ def parse_bool(value: str | None, variable: str, *, default: bool) -> bool:
     if lowered in _FALSE:
         return False
     raise SettingError(variable, f"must be true or false, not {value!r}")
+
+
+# Dashboard for people (issue 13): DISPUTES_TIMEZONE, an IANA name such as "Europe/Berlin".
+def parse_timezone(value: str | None, variable: str) -> ZoneInfo:
+    if value is None or value.strip() == "":
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        # ValueError: a path-like key ("../etc", "/abs"), which zoneinfo refuses outright.
+        raise SettingError(
+            variable, f"must be an IANA time zone such as Europe/Berlin, not {value!r}"
+        ) from None
 
 
 def parse_int(value: str | None, variable: str, *, default: int, minimum: int = 0) -> int:

@@ -28,6 +28,7 @@ from web.auth import Auth
 from web.dashboard.controller import DashboardController
 from web.export.csv_list import DisputeCsvController
 from web.files import FileController
+from web.labels import label, money_of
 from web.security import access_log_middleware, add_security_headers, install_log_redaction
 from web.throttle import KeyThrottle
 from web.webhooks import WebhookController
@@ -65,12 +66,16 @@ async def readyz(runtime: NamedDependency[Runtime]) -> Response[dict[str, str | 
 
 def template_environment() -> Environment:
     """Autoescape for every template: dispute fields come from outside (customer names)."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Dashboard for people (issue 13): words and currency formats instead of identifiers.
+    environment.filters["label"] = label
+    environment.filters["money"] = money_of
+    return environment
 
 
 class DisputesPlugin(InitPluginProtocol):

@@ -53,6 +53,7 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
         ({"DISPUTES_AUTO_SUBMIT": "perhaps"}, "DISPUTES_AUTO_SUBMIT"),
         ({"DISPUTES_DATABASE_URL": "oracle://db"}, "DISPUTES_DATABASE_URL"),
         ({"DISPUTES_SECRET_KEY": "too-short"}, "DISPUTES_SECRET_KEY"),
+        ({"DISPUTES_TIMEZONE": "Mars/Olympus_Mons"}, "DISPUTES_TIMEZONE"),
     ],
 )
 def test_a_bad_setting_prints_one_line_and_exits_2(

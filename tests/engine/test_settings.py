@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import SettingError
-from engine.settings import load_settings, parse_bool
+from engine.settings import load_settings, parse_bool, parse_timezone
 from engine.submit_policy import AutoSubmit
 
 
@@ -47,6 +48,10 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"DISPUTES_SECRET_KEY": "short"}, "DISPUTES_SECRET_KEY"),
         ({"DISPUTES_DASHBOARD_KEY": "1234"}, "DISPUTES_DASHBOARD_KEY"),
         ({"DISPUTES_CONFIG": "/nonexistent/disputes.toml"}, "DISPUTES_CONFIG"),
+        ({"DISPUTES_TIMEZONE": "Europe/Atlantis"}, "DISPUTES_TIMEZONE"),
+        ({"DISPUTES_TIMEZONE": "../../etc/passwd"}, "DISPUTES_TIMEZONE"),
+        ({"DISPUTES_TIMEZONE": "/etc/localtime"}, "DISPUTES_TIMEZONE"),
+        ({"DISPUTES_TIMEZONE": "America"}, "DISPUTES_TIMEZONE"),
     ],
 )
 def test_a_bad_value_names_its_variable(
@@ -78,3 +83,26 @@ def test_a_boolean_setting_parses_or_names_its_variable(value: str) -> None:
         assert error.variable == "DISPUTES_AUTO_SUBMIT"
     else:
         assert isinstance(parsed, bool)
+
+
+def test_the_time_zone_defaults_to_utc_and_is_read_from_env_or_file(tmp_path: Path) -> None:
+    assert load_settings({}, cwd=tmp_path).timezone == ZoneInfo("UTC")
+    (tmp_path / "disputes.toml").write_text('timezone = "Africa/Lagos"\n')
+    assert load_settings({}, cwd=tmp_path).timezone == ZoneInfo("Africa/Lagos")
+    env = {"DISPUTES_TIMEZONE": " America/New_York "}
+    assert load_settings(env, cwd=tmp_path).timezone == ZoneInfo("America/New_York")
+
+
+@given(st.sampled_from(sorted(available_timezones())))
+def test_every_iana_time_zone_is_accepted(name: str) -> None:
+    assert parse_timezone(name, "DISPUTES_TIMEZONE").key == name
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_zone_or_one_named_error(value: str) -> None:
+    try:
+        zone = parse_timezone(value, "DISPUTES_TIMEZONE")
+    except SettingError as error:
+        assert error.variable == "DISPUTES_TIMEZONE"
+    else:
+        assert isinstance(zone, ZoneInfo)

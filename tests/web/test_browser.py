@@ -233,3 +233,23 @@ def test_the_real_pipeline_answers_a_dispute_and_regenerates_it_from_the_browser
     finally:
         runtime.close()
         processor.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_people_read_words_and_can_sign_out_at_phone_and_desktop_width(
+    server: str, browser: Any, runtime: Runtime, width: int
+) -> None:
+    add_dispute(runtime, "dp_words", amount="129.00", reason="product_not_received")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/disputes?key={DASHBOARD_KEY}")
+    row = page.locator("table.disputes tbody tr").first
+    assert "Product not received" in row.inner_text() and "$129.00" in row.inner_text()
+    sign_out = page.get_by_role("button", name="Sign out")
+    assert sign_out.is_visible()
+    shot(page, f"dashboard-list-{width}")
+    sign_out.click()
+    page.wait_for_url(f"{server}/disputes")
+    assert page.get_by_role("button", name="Sign out").count() == 0
+    assert "Sign in" in page.content()
+    context.close()

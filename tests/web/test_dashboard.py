@@ -17,6 +17,7 @@ from engine.storage.names import object_name
 from engine.storage.signing import file_link_query
 from tests.support.engine import add_dispute
 from tests.web.conftest import PDF, Client, add_evidence
+from web.auth import SESSION_COOKIE
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -42,10 +43,15 @@ def test_the_list_shows_stats_per_currency_and_the_deadline_window(
     html = page.text
     assert re.search(r'id="win-rate">66.7%<', html)  # 2 won of 3 decided
     assert re.search(r'id="due-soon">1<', html)
-    assert "15.75 USD" in html and "100.00 EUR" in html  # at risk, exact decimals
-    assert "50.00 USD" in html  # recovered
-    assert "needs_response · 3" in html and "won · 2" in html and "lost · 1" in html
+    assert "$15.75" in html and "€100.00" in html  # at risk, exact decimals
+    assert re.search(r'id="recovered">\$50.00<', html)
+    assert "Needs response · 3" in html and "Won · 2" in html and "Lost · 1" in html
     assert '<svg class="chart"' in html  # outcomes by month
+    rows = html[html.index("<tbody") :]
+    # Rows show each currency's own format and words, not "10.50 USD" and "needs_response"
+    assert "$10.50" in rows and "€100.00" in rows and "$99.99" in rows
+    assert ">Needs response<" in rows and ">Won<" in rows and ">Lost<" in rows
+    assert "needs_response<" not in rows and "Fraudulent" in rows
     due_list = html[html.index('id="due-list"') : html.index("By status")]
     assert "dp_due" in due_list and "dp_later" not in due_list
 
@@ -56,6 +62,7 @@ def test_filters_narrow_the_list(signed_in: Client, runtime: Runtime) -> None:
     add_dispute(runtime, "dp_hand", provider="handpay")
     html = signed_in.get("/disputes?reason=duplicate").text
     assert "dp_dup" in html and "dp_fraud" not in html
+    assert "Duplicate charge" in html
     html = signed_in.get("/disputes?provider=handpay").text
     assert "dp_hand" in html and "dp_dup" not in html
     assert "No disputes match." in signed_in.get("/disputes?status=won").text
@@ -98,6 +105,8 @@ def test_the_detail_shows_status_timeline_evidence_submissions_and_notifications
                                     sent_at=utcnow()))  # fmt: skip
     html = signed_in.get("/disputes/acme/dp_1").text
     assert "needs_response" in html and "<code>raw_needs_response</code>" in html
+    assert "<dt>Status</dt><dd>Needs response <small>" in html
+    assert "<dt>Stage</dt><dd>Chargeback</dd>" in html
     assert re.search(r"in 2 d [23] h", html)  # the respond-by countdown
     assert "<code>dispute.updated</code>" in html  # timeline
     assert "Design service, version 1" in html and "customer_name" in html
@@ -217,3 +226,23 @@ def test_an_expired_file_link_is_refused(client: Client, runtime: Runtime) -> No
 @pytest.mark.parametrize("path", ["/static/app.css"])
 def test_static_files_are_public(client: Client, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+def test_sign_out_is_on_every_page_needs_its_csrf_token_and_clears_the_session(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    add_dispute(runtime, "dp_1")
+    for path in ("/disputes", "/disputes/acme/dp_1", "/disputes/acme/nope"):
+        assert 'action="/disputes/sign-out"' in signed_in.get(path).text, path
+    forged = signed_in.post("/disputes/sign-out", data={"csrf_token": "x"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert signed_in.get("/disputes").status_code == 200  # still signed in
+    token = csrf(signed_in, "/disputes")
+    response = signed_in.post(
+        "/disputes/sign-out", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/disputes"
+    set_cookie = response.headers["set-cookie"]
+    assert set_cookie.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in set_cookie
+    after = signed_in.get("/disputes")
+    assert after.status_code == 401 and 'action="/disputes/sign-out"' not in after.text

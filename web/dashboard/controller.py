@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
@@ -28,6 +29,7 @@ from web.actions import (
     submit_held,
 )
 from web.api.schemas import public_fields
+from web.auth import SESSION_COOKIE
 from web.dashboard import chart
 from web.dashboard.stats import compute
 from web.files import file_link, link_origins
@@ -114,6 +116,15 @@ class DashboardController(Controller):
                 "seller_missing": not runtime.settings.merchant.is_set,
             },
         )
+
+    @post("/sign-out", sync_to_thread=False, status_code=303)
+    def sign_out(self) -> Redirect:
+        """Drop the session cookie. A POST (the gate checks its CSRF token), so that no link or
+        image on another site can sign the merchant out."""
+        expired = Cookie(
+            key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, samesite="lax"
+        )
+        return Redirect("/disputes", status_code=303, cookies=[expired])
 
     @get("/{provider:str}/{dispute_id:str}", sync_to_thread=True)
     def detail(
