@@ -6,6 +6,7 @@ Every field is always present (``None`` encodes as ``null``); amounts are decima
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
+from engine.decisions.decision import Decision, decision_of
 from engine.model import Funds, Stage, Status
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
@@ -43,6 +45,16 @@ class EventOut(msgspec.Struct, kw_only=True):
     applied: bool
 
 
+class FeeKind(enum.StrEnum):
+    DISPUTE_FEE = "dispute_fee"
+
+
+class FeeOut(msgspec.Struct, kw_only=True):
+    amount: DecimalText
+    currency: CurrencyCode
+    kind: FeeKind
+
+
 class DisputeOut(msgspec.Struct, kw_only=True):
     provider: str
     dispute_id: str
@@ -63,6 +75,8 @@ class DisputeOut(msgspec.Struct, kw_only=True):
     updated_at: datetime
     evidence: EvidenceOut
     events: list[EventOut]
+    fees: list[FeeOut]
+    decision: Decision | None
 
 
 class DisputePage(msgspec.Struct, kw_only=True):
@@ -150,4 +164,11 @@ def dispute_out(
         updated_at=dispute.updated_at,
         evidence=evidence_out(dispute, latest, link_for),
         events=[event_out(event) for event in events],
+        # Every fee stored today is the processor's dispute fee (Stripe's from the balance
+        # transactions, Paystand's flat one).
+        fees=[
+            FeeOut(amount=fee["amount"], currency=fee["currency"], kind=FeeKind.DISPUTE_FEE)
+            for fee in dispute.fees
+        ],
+        decision=decision_of((event.type for event in events), dispute.evidence_state),
     )
