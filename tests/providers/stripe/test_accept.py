@@ -148,3 +148,13 @@ def test_the_cli_accepts_and_says_so_with_exit_codes(
     assert "already won" in capsys.readouterr().err
     assert main(["accept", "stripe", "dp_unknown"]) == 1
     assert len(stripe_emulator.requests_for("POST", CLOSE)) == 1
+
+
+def test_stripes_dispute_fee_comes_from_the_balance_transactions_into_the_json(
+    runtime: Runtime, api: TestClient[Any], stripe_emulator: StripeEmulator
+) -> None:
+    debited = synced(runtime, stripe_emulator, amount=2500, currency="eur")
+    inquiry = synced(runtime, stripe_emulator, status="warning_needs_response")
+    body = api.get(f"/api/disputes/stripe/{debited}").json()
+    assert body["fees"] == [{"amount": "15.00", "currency": "EUR", "kind": "dispute_fee"}]
+    assert api.get(f"/api/disputes/stripe/{inquiry}").json()["fees"] == []
