@@ -22,7 +22,7 @@ DISPUTE_FIELDS = {
     "provider", "dispute_id", "account", "stage", "status", "provider_status", "reason",
     "provider_reason", "network_reason_code", "amount", "currency", "funds", "respond_by",
     "payment_id", "customer_email", "created_at", "updated_at", "evidence", "events",
-    "fees", "decision",  # DESIGN §2b
+    "fees", "decision", "expected_value",  # DESIGN §2b and issue 12
 }  # fmt: skip
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 

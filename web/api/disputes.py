@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.decisions.assess import win_histories
 from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.model import Stage, Status
 from engine.runtime import Runtime
@@ -106,12 +107,14 @@ class DisputeApiController(Controller):
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, limit, cursor)
             related = load_related(session, [row.id for row in rows])
+            histories = win_histories(session)
             items = [
                 dispute_out(
                     row,
                     related.events[row.id],
                     related.latest(row.id),
                     lambda record: file_link(runtime, record),
+                    histories,
                 )
                 for row in rows
             ]
@@ -225,4 +228,5 @@ def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOu
             related.events[row.id],
             related.latest(row.id),
             lambda record: file_link(runtime, record),
+            win_histories(session),
         )

@@ -7,15 +7,18 @@ Every field is always present (``None`` encodes as ``null``); amounts are decima
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
+from engine.decisions.assess import assess, packet_is_complete
 from engine.decisions.decision import Decision, decision_of
+from engine.decisions.expected_value import Recommendation, WinHistory
 from engine.model import Funds, Stage, Status
+from engine.money import format_amount
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 """An exact amount in major units: ``"798.29"``."""
@@ -55,6 +58,39 @@ class FeeOut(msgspec.Struct, kw_only=True):
     kind: FeeKind
 
 
+class ExpectedValueOut(msgspec.Struct, kw_only=True):
+    currency: CurrencyCode
+    value_of_fighting: DecimalText
+    """Expected money back from fighting minus the expected countered fee, versus accepting."""
+    win_probability: DecimalText
+    win_rate_cases: int
+    """Decided disputes of this reason the win rate comes from (a prior fills in for few)."""
+    dispute_fee: DecimalText
+    countered_fee: DecimalText
+    packet_complete: bool
+    recommendation: Recommendation
+
+
+def expected_value_out(
+    dispute: Dispute, histories: Mapping[str, WinHistory]
+) -> ExpectedValueOut | None:
+    history = histories.get(dispute.reason, WinHistory())
+    complete = packet_is_complete(dispute)
+    numbers = assess(dispute, history, complete)
+    if numbers is None:
+        return None
+    return ExpectedValueOut(
+        currency=dispute.currency,
+        value_of_fighting=format_amount(numbers.value_of_fighting),
+        win_probability=format_amount(numbers.win_probability),
+        win_rate_cases=history.decided,
+        dispute_fee=format_amount(numbers.dispute_fee),
+        countered_fee=format_amount(numbers.countered_fee),
+        packet_complete=complete,
+        recommendation=numbers.recommendation,
+    )
+
+
 class DisputeOut(msgspec.Struct, kw_only=True):
     provider: str
     dispute_id: str
@@ -77,6 +113,8 @@ class DisputeOut(msgspec.Struct, kw_only=True):
     events: list[EventOut]
     fees: list[FeeOut]
     decision: Decision | None
+    expected_value: ExpectedValueOut | None
+    """The numbers for fighting versus accepting; ``null`` once the dispute is decided."""
 
 
 class DisputePage(msgspec.Struct, kw_only=True):
@@ -143,6 +181,7 @@ def dispute_out(
     events: list[DisputeEventRow],
     latest: EvidenceVersion | None,
     link_for: LinkFor,
+    histories: Mapping[str, WinHistory],
 ) -> DisputeOut:
     return DisputeOut(
         provider=dispute.provider,
@@ -171,4 +210,5 @@ def dispute_out(
             for fee in dispute.fees
         ],
         decision=decision_of((event.type for event in events), dispute.evidence_state),
+        expected_value=expected_value_out(dispute, histories),
     )
