@@ -151,7 +151,7 @@ def _time_order(event: DisputeEvent) -> tuple[datetime, str]:
 
 def _accepted_if_engine_accepted(winner: _Placed, placed: list[_Placed]) -> Status:
     status = winner.snapshot.status
-    if status is Status.LOST and any(
+    if status in {Status.LOST, Status.CLOSED} and any(
         p.stage is winner.stage and p.snapshot.status is Status.ACCEPTED for p in placed
     ):
         return Status.ACCEPTED

@@ -102,6 +102,16 @@ def _parser() -> argparse.ArgumentParser:
     regen.add_argument("dispute_id", metavar="DISPUTE_ID")
     regen.set_defaults(command=_regen)
 
+    accept = add_command(
+        "accept",
+        help="accept the loss of a dispute (Stripe: close it; others: record the decision)",
+        description="Concede one dispute. Exit 0 when it is accepted (or already was), 1 when "
+        "it cannot be (already won or lost, the processor refused or did not answer).",
+    )
+    accept.add_argument("provider", metavar="PROVIDER")
+    accept.add_argument("dispute_id", metavar="DISPUTE_ID")
+    accept.set_defaults(command=_accept)
+
     db = add_command("db", help="database maintenance")
     db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
     db_upgrade = db_commands.add_parser(
@@ -211,6 +221,19 @@ def _worker(args: argparse.Namespace) -> int:
         Worker(runtime).run(stop)
     finally:
         runtime.close()
+    return 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from engine.decisions import accept_dispute
+
+    runtime = _runtime()
+    upgrade(runtime.database)
+    try:
+        result = accept_dispute(runtime, args.provider, args.dispute_id)
+    finally:
+        runtime.close()
+    print(f"{args.provider} {args.dispute_id}: {result.message}")
     return 0
 
 

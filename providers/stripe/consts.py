@@ -8,7 +8,7 @@ and read as ``open`` / ``general``.
 from __future__ import annotations
 
 from engine.evidence import EvidenceRules, FileField, TextField
-from engine.model import Reason, Stage, Status
+from engine.model import Funds, Reason, Stage, Status
 
 PROVIDER_ID = "stripe"
 
@@ -21,7 +21,11 @@ DISPUTE_EVENT_TYPES = frozenset(
         "charge.dispute.funds_reinstated",
     }
 )
-FUNDS_EVENT_TYPES = frozenset({"charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated"})
+FUNDS_BY_EVENT_TYPE: dict[str, Funds] = {
+    "charge.dispute.funds_withdrawn": Funds.DEBITED,
+    "charge.dispute.funds_reinstated": Funds.REINSTATED,
+}
+FUNDS_EVENT_TYPES = frozenset(FUNDS_BY_EVENT_TYPE)
 
 STATUS_MAP: dict[str, tuple[Stage | None, Status]] = {
     "warning_needs_response": (Stage.INQUIRY, Status.NEEDS_RESPONSE),

@@ -17,6 +17,7 @@ from engine.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, St
 from engine.money import money_from_minor_units
 from engine.provider import snapshot_event_id
 from providers.stripe.consts import (
+    FUNDS_BY_EVENT_TYPE,
     FUNDS_EVENT_TYPES,
     PROVIDER_ID,
     REASON_MAP,
@@ -51,11 +52,12 @@ def funds_of(dispute: Dispute, stage: Stage | None) -> Funds:
     Stripe debits a chargeback (one negative transaction) and credits it back on a win (a
     positive one). An inquiry or a prevented dispute never moves money.
     """
+    if stage in {Stage.INQUIRY, Stage.PREVENTION}:
+        # An inquiry never moves money, whatever an event or a transaction list suggests.
+        return Funds.NOT_DEBITED
     withdrawn = -sum(t.amount for t in dispute.balance_transactions if t.amount < 0)
     returned = sum(t.amount for t in dispute.balance_transactions if t.amount > 0)
     if withdrawn == 0:
-        if stage in {Stage.INQUIRY, Stage.PREVENTION}:
-            return Funds.NOT_DEBITED
         return Funds.UNKNOWN
     if returned == 0:
         return Funds.DEBITED
@@ -66,6 +68,8 @@ def funds_of(dispute: Dispute, stage: Stage | None) -> Funds:
 
 def respond_by_of(dispute: Dispute) -> datetime | None:
     due_by = dispute.evidence_details.due_by if dispute.evidence_details else None
+    if due_by is None:  # an old API version: the deadline sits at the top level
+        due_by = dispute.evidence_due_by
     if not due_by:  # 0 or null: Stripe takes no response
         return None
     return _timestamp(due_by)
@@ -115,6 +119,11 @@ def event_from_webhook(
     the money movement they announce.
     """
     snapshot = snapshot_of(raw)
+    funds = snapshot.funds if event_type in FUNDS_EVENT_TYPES else None
+    if funds is Funds.UNKNOWN:
+        # The event itself is the evidence of the movement when the object lists no
+        # transactions (some API versions and fixtures send them empty).
+        funds = FUNDS_BY_EVENT_TYPE[event_type]
     return DisputeEvent(
         provider=PROVIDER_ID,
         event_id=event_id,
@@ -122,7 +131,7 @@ def event_from_webhook(
         type=event_type,
         occurred_at=_timestamp(created),
         snapshot=snapshot,
-        funds=snapshot.funds if event_type in FUNDS_EVENT_TYPES else None,
+        funds=funds,
         account=account,
         raw_dispute=raw,
     )

@@ -61,6 +61,9 @@ class Dispute(msgspec.Struct, frozen=True):
     balance_transactions: list[BalanceTransaction] = []
     evidence: Evidence | None = None
     evidence_details: EvidenceDetails | None = None
+    # API versions before ``evidence_details`` existed (e.g. 2014-08-20) carry the deadline here;
+    # webhooks arrive in the account's pinned version, so both shapes must be read.
+    evidence_due_by: int | None = None
     payment_method_details: PaymentMethodDetails | None = None
     object: str = "dispute"
 

@@ -22,6 +22,7 @@ DISPUTE_FIELDS = {
     "provider", "dispute_id", "account", "stage", "status", "provider_status", "reason",
     "provider_reason", "network_reason_code", "amount", "currency", "funds", "respond_by",
     "payment_id", "customer_email", "customer_name", "created_at", "updated_at", "evidence", "events",
+    "fees", "decision", "expected_value",  # DESIGN §2b and issue 12
 }  # fmt: skip
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -58,6 +59,7 @@ def test_a_dispute_has_exactly_the_design_shape_with_every_field_present(
     [item] = client.get("/api/disputes", headers=bearer).json()["items"]
     assert set(item) == DISPUTE_FIELDS
     assert item["account"] is None
+    assert (item["fees"], item["decision"]) == ([], None)
     assert item["amount"] == "798.29"
     assert item["currency"] == "USD"
     assert item["respond_by"] == "2026-03-10T00:00:00Z"
@@ -305,6 +307,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
         "/api/disputes/{provider}/{dispute_id}/mark-sent",
         "/api/disputes/{provider}/{dispute_id}/submit",
         "/api/stats",
+        "/api/disputes/{provider}/{dispute_id}/accept",
         "/api/sync",
         "/healthz",
         "/readyz",

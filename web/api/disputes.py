@@ -10,6 +10,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.decisions.assess import win_histories
+from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.model import Reason, Stage, Status
 from engine.runtime import Runtime
 from engine.sync import SyncReport, last_reports
@@ -45,10 +48,12 @@ _REFUSED = {
 
 def api_error(request: AnyRequest, error: Exception) -> Response[ErrorOut]:
     """Every API error is ``{"error": "…"}``, as the schema says."""
-    if isinstance(error, DisputeNotFound):
+    if isinstance(error, DisputeNotFound | DisputeMissing):
         return Response(ErrorOut(error=str(error)), status_code=404)
-    if isinstance(error, ActionRefused):
+    if isinstance(error, ActionRefused | AcceptRefused | ProviderRejected):
         return Response(ErrorOut(error=str(error)), status_code=409)
+    if isinstance(error, ProviderUnavailable):
+        return Response(ErrorOut(error=str(error)), status_code=502)
     if isinstance(error, BadCursor):
         return Response(ErrorOut(error=str(error)), status_code=400)
     if isinstance(error, ValidationException):
@@ -73,6 +78,10 @@ class DisputeApiController(Controller):
         DisputeNotFound: api_error,
         ActionRefused: api_error,
         BadCursor: api_error,
+        DisputeMissing: api_error,
+        AcceptRefused: api_error,
+        ProviderRejected: api_error,
+        ProviderUnavailable: api_error,
     }
 
     @get(
@@ -100,12 +109,14 @@ class DisputeApiController(Controller):
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, limit, cursor)
             related = load_related(session, [row.id for row in rows])
+            histories = win_histories(session)
             items = [
                 dispute_out(
                     row,
                     related.events[row.id],
                     related.latest(row.id),
                     lambda record: file_link(runtime, record),
+                    histories,
                 )
                 for row in rows
             ]
@@ -176,6 +187,28 @@ class DisputeApiController(Controller):
         mark_sent(runtime, provider, dispute_id, "marked sent through the API")
         return _dispute_json(runtime, provider, dispute_id)
 
+    @post(
+        "/disputes/{provider:str}/{dispute_id:str}/accept",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Accept the loss (Stripe: close the dispute; others: record the decision)",
+        description="Idempotent: a second request answers 200 with the dispute already accepted.",
+        responses={
+            **_ERRORS,
+            **_NOT_FOUND,
+            **_REFUSED,
+            502: ResponseSpec(ErrorOut, description="The processor did not answer; retry"),
+        },
+    )
+    def accept(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        runtime: NamedDependency[Runtime],
+    ) -> DisputeOut:
+        accept_dispute(runtime, provider, dispute_id)
+        return _dispute_json(runtime, provider, dispute_id)
+
     @get(
         "/sync",
         sync_to_thread=True,
@@ -197,4 +230,5 @@ def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOu
             related.events[row.id],
             related.latest(row.id),
             lambda record: file_link(runtime, record),
+            win_histories(session),
         )

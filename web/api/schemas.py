@@ -6,14 +6,19 @@ Every field is always present (``None`` encodes as ``null``); amounts are decima
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVersion
+from engine.decisions.assess import assess, packet_is_complete
+from engine.decisions.decision import Decision, decision_of
+from engine.decisions.expected_value import Recommendation, WinHistory
 from engine.model import Funds, Stage, Status
+from engine.money import format_amount
 from engine.readiness import Readiness, version_readiness
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
@@ -50,6 +55,49 @@ class EventOut(msgspec.Struct, kw_only=True):
     applied: bool
 
 
+class FeeKind(enum.StrEnum):
+    DISPUTE_FEE = "dispute_fee"
+
+
+class FeeOut(msgspec.Struct, kw_only=True):
+    amount: DecimalText
+    currency: CurrencyCode
+    kind: FeeKind
+
+
+class ExpectedValueOut(msgspec.Struct, kw_only=True):
+    currency: CurrencyCode
+    value_of_fighting: DecimalText
+    """Expected money back from fighting minus the expected countered fee, versus accepting."""
+    win_probability: DecimalText
+    win_rate_cases: int
+    """Decided disputes of this reason the win rate comes from (a prior fills in for few)."""
+    dispute_fee: DecimalText
+    countered_fee: DecimalText
+    packet_complete: bool
+    recommendation: Recommendation
+
+
+def expected_value_out(
+    dispute: Dispute, histories: Mapping[str, WinHistory]
+) -> ExpectedValueOut | None:
+    history = histories.get(dispute.reason, WinHistory())
+    complete = packet_is_complete(dispute)
+    numbers = assess(dispute, history, complete)
+    if numbers is None:
+        return None
+    return ExpectedValueOut(
+        currency=dispute.currency,
+        value_of_fighting=format_amount(numbers.value_of_fighting),
+        win_probability=format_amount(numbers.win_probability),
+        win_rate_cases=history.decided,
+        dispute_fee=format_amount(numbers.dispute_fee),
+        countered_fee=format_amount(numbers.countered_fee),
+        packet_complete=complete,
+        recommendation=numbers.recommendation,
+    )
+
+
 class DisputeOut(msgspec.Struct, kw_only=True):
     provider: str
     dispute_id: str
@@ -71,6 +119,10 @@ class DisputeOut(msgspec.Struct, kw_only=True):
     updated_at: datetime
     evidence: EvidenceOut
     events: list[EventOut]
+    fees: list[FeeOut]
+    decision: Decision | None
+    expected_value: ExpectedValueOut | None
+    """The numbers for fighting versus accepting; ``null`` once the dispute is decided."""
 
 
 class DisputePage(msgspec.Struct, kw_only=True):
@@ -143,6 +195,7 @@ def dispute_out(
     events: list[DisputeEventRow],
     latest: EvidenceVersion | None,
     link_for: LinkFor,
+    histories: Mapping[str, WinHistory],
 ) -> DisputeOut:
     return DisputeOut(
         provider=dispute.provider,
@@ -165,4 +218,12 @@ def dispute_out(
         updated_at=dispute.updated_at,
         evidence=evidence_out(dispute, latest, link_for),
         events=[event_out(event) for event in events],
+        # Every fee stored today is the processor's dispute fee (Stripe's from the balance
+        # transactions, Paystand's flat one).
+        fees=[
+            FeeOut(amount=fee["amount"], currency=fee["currency"], kind=FeeKind.DISPUTE_FEE)
+            for fee in dispute.fees
+        ],
+        decision=decision_of((event.type for event in events), dispute.evidence_state),
+        expected_value=expected_value_out(dispute, histories),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
@@ -15,6 +15,8 @@ from litestar.response import Redirect, Template
 
 from engine.db.base import utcnow
 from engine.db.models import EvidenceState
+from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.model import Stage, Status
 from engine.readiness import version_readiness
 from engine.runtime import Runtime
@@ -31,6 +33,7 @@ from web.actions import (
 from web.api.schemas import public_fields
 from web.auth import SESSION_COOKIE
 from web.dashboard import chart
+from web.dashboard.decision import decision_context
 from web.dashboard.stats import compute
 from web.files import file_link, link_origins
 from web.gates import dashboard_gate, error_page
@@ -53,6 +56,12 @@ AnyRequest = Request[Any, Any, Any]
 def page_error(request: AnyRequest, error: Exception) -> Template:
     if isinstance(error, DisputeNotFound):
         return error_page(404, "Not found", str(error))
+    if isinstance(error, DisputeMissing):
+        return error_page(404, "Not found", str(error))
+    if isinstance(error, AcceptRefused | ProviderRejected):
+        return error_page(409, "Not possible", str(error))
+    if isinstance(error, ProviderUnavailable):
+        return error_page(502, "The processor did not answer", str(error))
     if isinstance(error, ActionRefused):
         return error_page(409, "Not possible", str(error))
     if isinstance(error, BadCursor):
@@ -71,6 +80,10 @@ class DashboardController(Controller):
         DisputeNotFound: page_error,
         ActionRefused: page_error,
         BadCursor: page_error,
+        DisputeMissing: page_error,
+        AcceptRefused: page_error,
+        ProviderRejected: page_error,
+        ProviderUnavailable: page_error,
     }
 
     @get("/", sync_to_thread=True)
@@ -142,6 +155,7 @@ class DashboardController(Controller):
             versions = related.versions[dispute.id]
             submissions = submissions_of(session, dispute.id)
             notifications = notifications_of(session, dispute.id)
+            decision = decision_context(session, dispute, related.events[dispute.id])
         files = [
             {**record, "link": file_link(runtime, record)}
             for version in versions[:1]
@@ -179,6 +193,9 @@ class DashboardController(Controller):
                 "now": utcnow(),
                 "queued": request.query_params.get("queued") == "1",
                 "marked": request.query_params.get("marked"),
+                "confirm_accept": request.query_params.get("confirm_accept") == "1",
+                "accepted": request.query_params.get("accepted"),
+                **decision,
             },
             headers={"Content-Security-Policy": csp},
         )
@@ -209,6 +226,21 @@ class DashboardController(Controller):
         note = (form.get("note") or "").strip()[:500]
         version = mark_sent(runtime, provider, dispute_id, note or "sent by hand")
         return Redirect(_detail_url(provider, dispute_id) + f"?marked={version}", status_code=303)
+
+    @post("/{provider:str}/{dispute_id:str}/accept", sync_to_thread=True, status_code=303)
+    def accept(
+        self,
+        provider: FromPath[str],
+        dispute_id: FromPath[str],
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+    ) -> Redirect:
+        form: dict[str, str] = getattr(request.state, "form", {})
+        url = _detail_url(provider, dispute_id)
+        if form.get("confirm") != "yes":  # the first press only asks
+            return Redirect(url + "?confirm_accept=1#decision", status_code=303)
+        result = accept_dispute(runtime, provider, dispute_id)
+        return Redirect(url + "?" + urlencode({"accepted": result.message}), status_code=303)
 
 
 def _detail_url(provider: str, dispute_id: str) -> str:

@@ -1,0 +1,76 @@
+"""The numbers for one stored dispute: its win history (one SQL aggregate) and expected value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.db.models import Dispute, EvidenceState
+from engine.decisions.expected_value import (
+    ExpectedValue,
+    FightCase,
+    WinHistory,
+    expected_value,
+    stripe_countered_fee,
+)
+from engine.model import Stage, Status
+
+_BUILT = frozenset(
+    {
+        EvidenceState.READY,
+        EvidenceState.SUBMITTED,
+        EvidenceState.MANUAL_REQUIRED,
+        EvidenceState.SENT_MANUALLY,
+    }
+)
+_STRIPE = "stripe"
+"""The one processor with a countered fee (a fee rule, not an import of the provider)."""
+
+
+def win_histories(session: Session) -> dict[str, WinHistory]:
+    """Won and lost cases per neutral reason, counted by the database."""
+    won = func.count().filter(Dispute.status == Status.WON.value)
+    lost = func.count().filter(Dispute.status == Status.LOST.value)
+    rows = session.execute(
+        select(Dispute.reason, won, lost)
+        .where(Dispute.status.in_([Status.WON.value, Status.LOST.value]))
+        .group_by(Dispute.reason)
+    )
+    return {reason: WinHistory(w, lo) for reason, w, lo in rows}
+
+
+def packet_is_complete(dispute: Dispute) -> bool:
+    """Until per-version readiness exists: the latest evidence version has been built."""
+    return dispute.evidence_state in _BUILT
+
+
+def assess(dispute: Dispute, history: WinHistory, packet_complete: bool) -> ExpectedValue | None:
+    """``None`` once the dispute is decided (a final status): there is no choice left."""
+    if Status(dispute.status).is_final:
+        return None
+    dispute_fee = sum(
+        (Decimal(fee["amount"]) for fee in dispute.fees if fee["currency"] == dispute.currency),
+        Decimal(0),
+    )
+    dispute_fee = max(dispute_fee, Decimal(0))
+    countered = (
+        stripe_countered_fee(
+            dispute_fee,
+            currency=dispute.currency,
+            inquiry=dispute.stage == Stage.INQUIRY.value,
+            created_at=dispute.created_at,
+        )
+        if dispute.provider == _STRIPE
+        else Decimal(0)
+    )
+    return expected_value(
+        FightCase(
+            amount=Decimal(dispute.amount),
+            dispute_fee=dispute_fee,
+            countered_fee=countered,
+            win_rate=history.rate(),
+            packet_complete=packet_complete,
+        )
+    )
