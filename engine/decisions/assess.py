@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute, EvidenceState
+from engine.db.models import Dispute, EvidenceState, EvidenceVersion
 from engine.decisions.expected_value import (
     ExpectedValue,
     FightCase,
@@ -16,6 +16,7 @@ from engine.decisions.expected_value import (
     stripe_countered_fee,
 )
 from engine.model import Stage, Status
+from engine.readiness import version_readiness
 
 _BUILT = frozenset(
     {
@@ -41,9 +42,12 @@ def win_histories(session: Session) -> dict[str, WinHistory]:
     return {reason: WinHistory(w, lo) for reason, w, lo in rows}
 
 
-def packet_is_complete(dispute: Dispute) -> bool:
-    """Until per-version readiness exists: the latest evidence version has been built."""
-    return dispute.evidence_state in _BUILT
+def packet_is_complete(dispute: Dispute, latest: EvidenceVersion | None) -> bool:
+    """The latest evidence version is built and covers the reason's required evidence
+    (:mod:`engine.readiness`, the same rule the submit policy applies)."""
+    if latest is None or dispute.evidence_state not in _BUILT:
+        return False
+    return version_readiness(dispute.reason, latest.fields, latest.files).complete
 
 
 def assess(dispute: Dispute, history: WinHistory, packet_complete: bool) -> ExpectedValue | None:

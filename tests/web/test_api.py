@@ -77,6 +77,8 @@ def test_a_dispute_has_exactly_the_design_shape_with_every_field_present(
     }
     assert item["customer_name"] == "Ada Lovelace"
     assert evidence["state"] == "ready"
+    # Fight-or-accept weighs the packet by the same rule: built, but not complete.
+    assert item["expected_value"]["packet_complete"] is False
     assert evidence["version"] == 1
     assert evidence["fields"] == {"product_description": "Design service, version 1"}
     [file] = evidence["files"]

@@ -79,10 +79,10 @@ class ExpectedValueOut(msgspec.Struct, kw_only=True):
 
 
 def expected_value_out(
-    dispute: Dispute, histories: Mapping[str, WinHistory]
+    dispute: Dispute, latest: EvidenceVersion | None, histories: Mapping[str, WinHistory]
 ) -> ExpectedValueOut | None:
     history = histories.get(dispute.reason, WinHistory())
-    complete = packet_is_complete(dispute)
+    complete = packet_is_complete(dispute, latest)
     numbers = assess(dispute, history, complete)
     if numbers is None:
         return None
@@ -225,5 +225,5 @@ def dispute_out(
             for fee in dispute.fees
         ],
         decision=decision_of((event.type for event in events), dispute.evidence_state),
-        expected_value=expected_value_out(dispute, histories),
+        expected_value=expected_value_out(dispute, latest, histories),
     )

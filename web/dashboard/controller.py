@@ -155,7 +155,9 @@ class DashboardController(Controller):
             versions = related.versions[dispute.id]
             submissions = submissions_of(session, dispute.id)
             notifications = notifications_of(session, dispute.id)
-            decision = decision_context(session, dispute, related.events[dispute.id])
+            decision = decision_context(
+                session, dispute, related.events[dispute.id], versions[0] if versions else None
+            )
         files = [
             {**record, "link": file_link(runtime, record)}
             for version in versions[:1]

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute, DisputeEventRow
+from engine.db.models import Dispute, DisputeEventRow, EvidenceVersion
 from engine.decisions import decision_of
 from engine.decisions.assess import assess, packet_is_complete, win_histories
 from engine.decisions.expected_value import WinHistory
@@ -15,10 +15,13 @@ from engine.model import Status
 
 
 def decision_context(
-    session: Session, dispute: Dispute, events: list[DisputeEventRow]
+    session: Session,
+    dispute: Dispute,
+    events: list[DisputeEventRow],
+    latest: EvidenceVersion | None,
 ) -> dict[str, Any]:
     history = win_histories(session).get(dispute.reason, WinHistory())
-    complete = packet_is_complete(dispute)
+    complete = packet_is_complete(dispute, latest)
     return {
         "fees": dispute.fees,
         "decision": decision_of((event.type for event in events), dispute.evidence_state),
