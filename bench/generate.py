@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EvidenceState, WorkState
-from engine.model import Funds, Reason, Stage, Status
+from engine.disputes.model import Funds, Reason, Stage, Status
 
 BATCH = 5_000
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)

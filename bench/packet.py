@@ -18,9 +18,8 @@ from unittest import mock
 
 import weasyprint
 
-from engine.evidence import EvidenceRules, FileField, TextField
-from engine.merchant import MerchantIdentity
-from engine.packet import (
+from engine.evidence.model import EvidenceRules, FileField, TextField
+from engine.evidence.packet import (
     BuiltDocuments,
     PacketContent,
     PacketImage,
@@ -29,9 +28,10 @@ from engine.packet import (
     fit,
     render,
 )
-from engine.packet.fetcher import ResourceFetcher
-from engine.packet.render import RenderedPdf
-from engine.sources import Section
+from engine.evidence.packet.fetcher import ResourceFetcher
+from engine.evidence.packet.render import RenderedPdf
+from engine.merchant import MerchantIdentity
+from engine.plugins.sources import Section
 from engine.testing import make_design_image, make_dispute_state
 
 STRIPE = EvidenceRules(

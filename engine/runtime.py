@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from engine.db.database import Database
+from engine.disputes.ingest import AfterApply, DisputeBook
 from engine.errors import NotConfigured
-from engine.ingest import AfterApply, DisputeBook
-from engine.notify import Notifier
-from engine.plugins import Plugins
-from engine.provider import DisputeProvider
+from engine.notifications.notifier import Notifier
+from engine.plugins.manager import Plugins
+from engine.plugins.provider import DisputeProvider
 from engine.settings import Settings
 from engine.storage import EvidenceStorage, open_storage
 
@@ -31,7 +31,9 @@ class Runtime:
         self.settings = settings
         self.plugins = plugins or Plugins.load()
         if after_apply is None:
-            from engine.announcements import announcer  # it needs this module's Runtime
+            from engine.notifications.announcements import (
+                announcer,  # it needs this module's Runtime
+            )
 
             after_apply = (announcer(self),)
         self._after_apply = list(after_apply)

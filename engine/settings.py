@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from engine.errors import SettingError
+from engine.evidence.submit_policy.modes import AutoSubmit
 from engine.merchant import MerchantIdentity, merchant_from_values
-from engine.submit_policy.modes import AutoSubmit
 
 PREFIX = "DISPUTES_"
 _TRUE = frozenset({"1", "true", "yes", "on"})

@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from engine.db.migrate import upgrade
-from engine.evidence import EvidenceRules
-from engine.model import (
+from engine.disputes.model import (
     DisputeEvent,
     DisputeSnapshot,
     DisputeState,
@@ -39,12 +38,13 @@ from engine.model import (
     Stage,
     Status,
 )
+from engine.evidence.model import EvidenceRules
+from engine.plugins.sources import Contribution, EvidenceSource
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
-from engine.sources import Contribution, EvidenceSource
 
 if TYPE_CHECKING:
-    from engine.packet.appendix import DocumentOutcome
+    from engine.evidence.packet.appendix import DocumentOutcome
 
 POSTGRES_ENV = "DISPUTES_TEST_POSTGRES_URL"
 
@@ -228,9 +228,9 @@ def run_evidence_source(
     """Run ``source`` for ``dispute`` exactly as the worker does (own thread, its timeout) and
     render both PDFs from what it contributed. ``provider_facts`` stand in for the processor's
     own source."""
-    from engine.packet import PacketLimits, build_documents
-    from engine.pipeline.build import packet_content
-    from engine.pipeline.collect import collect
+    from engine.evidence.packet import PacketLimits, build_documents
+    from engine.evidence.pipeline.build import packet_content
+    from engine.evidence.pipeline.collect import collect
 
     dispute = dispute or make_dispute_state()
     collected = collect([source], dispute, work_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine import hookimpl
-from engine.registry import EvidenceSourceRegister
+from engine.plugins.registry import EvidenceSourceRegister
 from evidence_sources.app_sql.source import AppSqlSource
 from evidence_sources.policies import PoliciesSource
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import SettingError
-from engine.evidence import EvidenceText, TextField
+from engine.evidence.model import EvidenceText, TextField
+from engine.plugins.sources import Contribution, EvidenceContext, EvidenceSource, Section
 from engine.settings import Settings
-from engine.sources import Contribution, EvidenceContext, EvidenceSource, Section
 
 SECTION = "[evidence_sources.policies]"
 MAX_POLICY_CHARS = 100_000

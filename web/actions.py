@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion
 from engine.errors import DisputeEngineError
-from engine.queue import WorkReason, queue_work
+from engine.evidence.submission import SubmissionRefused, record_manual_submission
+from engine.evidence.submit_policy import held_submission
 from engine.runtime import Runtime
-from engine.submission import SubmissionRefused, record_manual_submission
-from engine.submit_policy import held_submission
+from engine.work.queue import WorkReason, queue_work
 
 
 class DisputeNotFound(DisputeEngineError):

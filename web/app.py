@@ -6,7 +6,7 @@ from litestar import Litestar
 
 from engine.runtime import Runtime
 from engine.settings import load_settings
-from engine.worker import Worker
+from engine.work.worker import Worker
 from web.plugin import DisputesPlugin
 
 

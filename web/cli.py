@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from engine.db.migrate import upgrade
 from engine.errors import DisputeEngineError, NotConfigured, SettingError
-from engine.plugins import PluginError
+from engine.plugins.manager import PluginError
 from engine.runtime import Runtime
 from engine.settings import load_settings
 
@@ -138,7 +138,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from engine.worker import Worker
+    from engine.work.worker import Worker
     from web.app import create_app
     from web.proxies import uvicorn_proxy_options
 
@@ -164,7 +164,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from engine.sync import sync_provider
+    from engine.disputes.sync import sync_provider
 
     runtime = _runtime()
     upgrade(runtime.database)
@@ -207,7 +207,7 @@ def _worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from engine.worker import Worker
+    from engine.work.worker import Worker
 
     runtime = _runtime()
     runtime.configured_providers()  # a malformed provider setting: one line, now
@@ -238,7 +238,7 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _regen(args: argparse.Namespace) -> int:
-    from engine.pipeline import Outcome, regenerate
+    from engine.evidence.pipeline import Outcome, regenerate
 
     runtime = _runtime()
     upgrade(runtime.database)

@@ -18,8 +18,8 @@ import msgspec
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_currency
 
-from engine.evidence import FileField, TextField
-from engine.model import Funds, Money, Reason, Stage, Status
+from engine.disputes.model import Funds, Money, Reason, Stage, Status
+from engine.evidence.model import FileField, TextField
 
 LOCALE = "en_US"
 

@@ -21,7 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from engine.health.readiness import check_readiness
 from engine.runtime import Runtime
-from engine.worker import Worker, WorkerThread
+from engine.work.worker import Worker, WorkerThread
 from web.api.disputes import DisputeApiController
 from web.api.stats import StatsApiController
 from web.auth import Auth

@@ -16,7 +16,7 @@ from litestar.params import FromPath, RawBody
 
 from engine.db.base import utcnow
 from engine.errors import NotConfigured, ProviderUnavailable
-from engine.provider import MAX_WEBHOOK_BYTES, Rejected, WebhookRequest
+from engine.plugins.provider import MAX_WEBHOOK_BYTES, Rejected, WebhookRequest
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.webhooks")

@@ -7,8 +7,8 @@ from decimal import Decimal
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow
-from engine.model import DisputeEvent, DisputeState, Funds, Money, Stage, Status
-from engine.money import format_amount
+from engine.disputes.model import DisputeEvent, DisputeState, Funds, Money, Stage, Status
+from engine.disputes.money import format_amount
 
 _event_decoder = msgspec.json.Decoder(DisputeEvent)
 

@@ -22,8 +22,8 @@ from engine.db.base import utcnow
 from engine.db.models import Dispute
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
+from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
 from engine.errors import DisputeEngineError
-from engine.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.accept")

@@ -15,8 +15,8 @@ from engine.decisions.expected_value import (
     expected_value,
     stripe_countered_fee,
 )
-from engine.model import Stage, Status
-from engine.readiness import version_readiness
+from engine.disputes.model import Stage, Status
+from engine.evidence.readiness import version_readiness
 
 _BUILT = frozenset(
     {
@@ -44,7 +44,7 @@ def win_histories(session: Session) -> dict[str, WinHistory]:
 
 def packet_is_complete(dispute: Dispute, latest: EvidenceVersion | None) -> bool:
     """The latest evidence version is built and covers the reason's required evidence
-    (:mod:`engine.readiness`, the same rule the submit policy applies)."""
+    (:mod:`engine.evidence.readiness`, the same rule the submit policy applies)."""
     if latest is None or dispute.evidence_state not in _BUILT:
         return False
     return version_readiness(dispute.reason, latest.fields, latest.files).complete

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, sel
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
-from engine.model import Status
+from engine.disputes.model import Status
 
 _SCALE = 1000
 OPEN_STATUSES = tuple(status.value for status in Status if not status.is_final)

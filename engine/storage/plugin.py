@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine import hookimpl
-from engine.registry import StorageRegister
+from engine.plugins.registry import StorageRegister
 from engine.settings import Settings
 from engine.storage import EvidenceStorage
 

@@ -19,8 +19,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from engine.plugins.sources import (
+    Attachment,
+    Contribution,
+    EvidenceContext,
+    EvidenceSource,
+    Section,
+)
 from engine.settings import Settings
-from engine.sources import Attachment, Contribution, EvidenceContext, EvidenceSource, Section
 from evidence_sources.app_sql.config import AppSqlConfig, Query, parse_config
 from evidence_sources.app_sql.images import ImageRefused, resolve_image
 

@@ -18,8 +18,8 @@ import os
 import httpx
 
 from engine.errors import SettingError
+from engine.plugins.sources import Contribution, EvidenceContext, EvidenceSource, Section
 from engine.settings import Settings
-from engine.sources import Contribution, EvidenceContext, EvidenceSource, Section
 
 SECTION = "[evidence_sources.example_crm]"
 

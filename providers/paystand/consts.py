@@ -6,7 +6,7 @@ both are accepted. Paystand has no escalation stages, so every dispute is a char
 
 from __future__ import annotations
 
-from engine.model import Reason, Stage, Status
+from engine.disputes.model import Reason, Stage, Status
 
 PROVIDER_ID = "paystand"
 DEFAULT_API_BASE = "https://api.paystand.com/v3"

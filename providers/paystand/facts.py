@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.evidence import EvidenceText, TextField
-from engine.money import MoneyError, money_from_decimal_text
+from engine.disputes.money import MoneyError, money_from_decimal_text
+from engine.evidence.model import EvidenceText, TextField
+from engine.plugins.sources import Contribution, EvidenceContext, EvidenceSource
 from engine.settings import Settings
-from engine.sources import Contribution, EvidenceContext, EvidenceSource
 from providers.paystand.consts import PROVIDER_ID
 
 

@@ -1,6 +1,6 @@
 """A Paystand dispute resource, as the API returns it, turned into a neutral snapshot.
 
-Amounts are decimal strings and stay exact: they are parsed by :mod:`engine.money`, and the
+Amounts are decimal strings and stay exact: they are parsed by :mod:`engine.disputes.money`, and the
 JSON is decoded with ``float_hook=Decimal`` so that not even the raw copy we keep holds a float.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import msgspec
 
+from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Status
+from engine.disputes.money import MoneyError, money_from_decimal_text, parse_decimal_amount
 from engine.errors import ProviderError
-from engine.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Status
-from engine.money import MoneyError, money_from_decimal_text, parse_decimal_amount
-from engine.provider import snapshot_event_id
+from engine.plugins.provider import snapshot_event_id
 from providers.paystand.consts import (
     BANK_SOURCE_TYPES,
     PROVIDER_ID,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine import hookimpl
-from engine.registry import EvidenceSourceRegister, ProviderRegister
+from engine.plugins.registry import EvidenceSourceRegister, ProviderRegister
 from providers.paystand.facts import PaystandFacts
 from providers.paystand.provider import PaystandProvider
 

@@ -7,10 +7,10 @@ import logging
 import re
 from collections.abc import Iterator
 
+from engine.disputes.model import DisputeEvent, DisputeState
 from engine.errors import NotConfigured, ProviderError, SettingError
-from engine.evidence import EvidenceRules, FileField, TextField
-from engine.model import DisputeEvent, DisputeState
-from engine.provider import Capabilities, DisputeProvider, WebhookRequest, WebhookVerdict
+from engine.evidence.model import EvidenceRules, FileField, TextField
+from engine.plugins.provider import Capabilities, DisputeProvider, WebhookRequest, WebhookVerdict
 from engine.settings import PREFIX, Settings
 from providers.paystand import webhook
 from providers.paystand.api import Credentials, PaystandApi

@@ -21,10 +21,10 @@ from typing import Any
 
 import msgspec
 
+from engine.disputes.model import DisputeEvent
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.intake.depth import MAX_JSON_DEPTH, too_deep
-from engine.model import DisputeEvent
-from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
+from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.paystand.consts import DISPUTE_SOURCE_TYPE, EVENT_OBJECT
 from providers.paystand.freshness import Freshness, claimed_last_updated, judge
 from providers.paystand.mapping import UnreadableDispute, to_event

@@ -7,8 +7,8 @@ and read as ``open`` / ``general``.
 
 from __future__ import annotations
 
-from engine.evidence import EvidenceRules, FileField, TextField
-from engine.model import Funds, Reason, Stage, Status
+from engine.disputes.model import Funds, Reason, Stage, Status
+from engine.evidence.model import EvidenceRules, FileField, TextField
 
 PROVIDER_ID = "stripe"
 

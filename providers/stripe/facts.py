@@ -12,12 +12,12 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from engine.disputes.money import format_amount
 from engine.errors import NotConfigured
-from engine.evidence import EvidenceText, TextField
-from engine.money import format_amount
-from engine.packet import facts as known
+from engine.evidence.model import EvidenceText, TextField
+from engine.evidence.packet import facts as known
+from engine.plugins.sources import Contribution, EvidenceContext, EvidenceSource
 from engine.settings import Settings
-from engine.sources import Contribution, EvidenceContext, EvidenceSource
 from providers.stripe.consts import PROVIDER_ID
 from providers.stripe.mapping import minor_to_money
 from providers.stripe.provider import api_from_settings

@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 
-from engine.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Stage, Status
-from engine.money import money_from_minor_units
-from engine.provider import snapshot_event_id
+from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Stage, Status
+from engine.disputes.money import money_from_minor_units
+from engine.plugins.provider import snapshot_event_id
 from providers.stripe.consts import (
     FUNDS_BY_EVENT_TYPE,
     FUNDS_EVENT_TYPES,

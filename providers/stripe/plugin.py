@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine import hookimpl
-from engine.registry import EvidenceSourceRegister, ProviderRegister
+from engine.plugins.registry import EvidenceSourceRegister, ProviderRegister
 from providers.stripe.facts import StripeFacts
 from providers.stripe.provider import StripeProvider
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from engine.disputes.model import DisputeEvent, DisputeState, Stage
 from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
-from engine.evidence import EvidenceRules, validate_packet
-from engine.model import DisputeEvent, DisputeState, Stage
-from engine.provider import (
+from engine.evidence.model import EvidenceRules, validate_packet
+from engine.plugins.provider import (
     Capabilities,
     DisputeProvider,
     Rejected,

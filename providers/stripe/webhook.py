@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import msgspec
 
 from engine.intake.depth import MAX_JSON_DEPTH, too_deep
-from engine.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
+from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.stripe.consts import DISPUTE_EVENT_TYPES
 from providers.stripe.mapping import MappingError, event_from_webhook
 from providers.stripe.payloads import dispute_event_decoder, envelope_decoder

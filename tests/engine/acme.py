@@ -10,10 +10,16 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from engine import hookimpl
+from engine.disputes.model import DisputeEvent
 from engine.errors import DisputeUnknown, ProviderError
-from engine.evidence import EvidenceRules
-from engine.model import DisputeEvent
-from engine.provider import Capabilities, DisputeProvider, Ignored, WebhookRequest, WebhookVerdict
+from engine.evidence.model import EvidenceRules
+from engine.plugins.provider import (
+    Capabilities,
+    DisputeProvider,
+    Ignored,
+    WebhookRequest,
+    WebhookVerdict,
+)
 from engine.settings import Settings
 
 

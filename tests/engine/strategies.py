@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from engine.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

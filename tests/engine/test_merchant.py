@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import SettingError
+from engine.evidence.pipeline.build import seller_product
 from engine.merchant import MerchantIdentity
-from engine.pipeline.build import seller_product
 from engine.settings import load_settings
 from engine.testing import make_design_image
 

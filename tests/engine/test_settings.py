@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import SettingError
+from engine.evidence.submit_policy import AutoSubmit
 from engine.settings import load_settings, parse_bool, parse_timezone
-from engine.submit_policy import AutoSubmit
 
 
 def test_no_configuration_at_all_gives_the_embedded_default(tmp_path: Path) -> None:

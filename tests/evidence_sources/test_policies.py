@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from engine.errors import SettingError
-from engine.evidence import TextField
+from engine.evidence.model import TextField
 from engine.testing import EvidenceSourceRunner, MakeSettings
 from evidence_sources.policies import PoliciesSource
-from tests.engine.packet.pdfs import text_of
+from tests.engine.evidence.packet.pdfs import text_of
 
 
 def write_config(tmp_path: Path, body: str) -> str:

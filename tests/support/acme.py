@@ -13,9 +13,9 @@ from typing import Any
 import msgspec
 
 from engine import hookimpl
-from engine.evidence import EvidenceRules, FileField, TextField
-from engine.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
-from engine.provider import (
+from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.evidence.model import EvidenceRules, FileField, TextField
+from engine.plugins.provider import (
     Accepted,
     Capabilities,
     DisputeProvider,
@@ -24,7 +24,7 @@ from engine.provider import (
     WebhookRequest,
     WebhookVerdict,
 )
-from engine.registry import ProviderRegister
+from engine.plugins.registry import ProviderRegister
 from engine.settings import Settings
 
 WEBHOOK_SECRET = "acme-webhook-secret"

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from engine.db.migrate import upgrade
-from engine.ingest import AfterApply
-from engine.model import Status
-from engine.plugins import Plugins, create_plugin_manager
+from engine.disputes.ingest import AfterApply
+from engine.disputes.model import Status
+from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.runtime import Runtime
 from engine.settings import Settings
 from tests.support.acme import event_for

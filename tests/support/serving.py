@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from engine.runtime import Runtime
-from engine.worker import Worker
+from engine.work.worker import Worker
 from web.app import create_app
 from web.proxies import uvicorn_proxy_options
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engine.db.base import utcnow
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from tests.support.engine import add_dispute
 from tests.support.serving import serving

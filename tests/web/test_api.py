@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EvidenceState, SyncRun, WorkState
-from engine.model import Status
-from engine.queue import WorkReason
+from engine.disputes.model import Status
 from engine.runtime import Runtime
+from engine.work.queue import WorkReason
 from tests.support.engine import add_dispute
 from tests.web.conftest import Client, add_evidence
 
@@ -322,7 +322,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
 def test_regenerated_work_reaches_the_worker(
     client: Client, runtime: Runtime, bearer: dict[str, str]
 ) -> None:
-    from engine.worker import Worker
+    from engine.work.worker import Worker
 
     add_dispute(runtime, "dp_1", Status.UNDER_REVIEW)
     calls: list[tuple[int, str]] = []

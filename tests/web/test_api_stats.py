@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from tests.support.engine import add_dispute
 from tests.web.conftest import Client

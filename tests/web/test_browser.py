@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.db.models import Dispute
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
-from engine.worker import Worker
+from engine.work.worker import Worker
 from tests.support.engine import add_dispute
 from tests.support.serving import serving
 from tests.web.conftest import DASHBOARD_KEY, add_evidence
@@ -174,9 +174,9 @@ def test_the_real_pipeline_answers_a_dispute_and_regenerates_it_from_the_browser
     browser: Any, make_settings: Any
 ) -> None:
     from engine.db.migrate import upgrade
-    from engine.plugins import Plugins, create_plugin_manager
+    from engine.plugins.manager import Plugins, create_plugin_manager
     from engine.testing import make_dispute_event
-    from tests.engine.pipeline.testpay import ProcessorServer
+    from tests.engine.evidence.pipeline.testpay import ProcessorServer
 
     # given the real evidence pipeline, a processor on loopback and a dispute needing an answer
     processor = ProcessorServer()
@@ -186,7 +186,11 @@ def test_the_real_pipeline_answers_a_dispute_and_regenerates_it_from_the_browser
             testpay_api_base=processor.url,
             test_sources="designs",
         ),
-        Plugins(create_plugin_manager(entry_points=False, extra=["tests.engine.pipeline.testpay"])),
+        Plugins(
+            create_plugin_manager(
+                entry_points=False, extra=["tests.engine.evidence.pipeline.testpay"]
+            )
+        ),
     )
     upgrade(runtime.database)
     runtime.book.apply_one(make_dispute_event(), source="webhook")

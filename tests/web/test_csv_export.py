@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from tests.support.engine import add_dispute
 from tests.web.conftest import Client

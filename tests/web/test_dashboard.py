@@ -11,7 +11,7 @@ import pytest
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute, NotificationRow, Submission
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from engine.storage.names import object_name
 from engine.storage.signing import file_link_query

@@ -12,8 +12,8 @@ from babel.numbers import get_currency_precision
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.evidence import FileField, TextField
-from engine.model import Funds, Money, Reason, Stage, Status
+from engine.disputes.model import Funds, Money, Reason, Stage, Status
+from engine.evidence.model import FileField, TextField
 from web.labels import label, money, money_of, when
 
 ENUMS: list[type[enum.StrEnum]] = [Status, Stage, Reason, Funds, TextField, FileField]

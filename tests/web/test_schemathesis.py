@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from tests.support.engine import add_dispute
 from tests.web.conftest import DASHBOARD_KEY, add_evidence

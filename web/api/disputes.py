@@ -12,10 +12,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
 from engine.decisions.assess import win_histories
+from engine.disputes.model import Reason, Stage, Status
+from engine.disputes.sync import SyncReport, last_reports
 from engine.errors import ProviderRejected, ProviderUnavailable
-from engine.model import Reason, Stage, Status
 from engine.runtime import Runtime
-from engine.sync import SyncReport, last_reports
 from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate, submit_held
 from web.api.schemas import DisputeOut, DisputePage, ErrorOut, dispute_out
 from web.files import file_link

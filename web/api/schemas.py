@@ -17,9 +17,9 @@ from engine.db.models import Dispute, DisputeEventRow, EvidenceState, EvidenceVe
 from engine.decisions.assess import assess, packet_is_complete
 from engine.decisions.decision import Decision, decision_of
 from engine.decisions.expected_value import Recommendation, WinHistory
-from engine.model import Funds, Stage, Status
-from engine.money import format_amount
-from engine.readiness import Readiness, version_readiness
+from engine.disputes.model import Funds, Stage, Status
+from engine.disputes.money import format_amount
+from engine.evidence.readiness import Readiness, version_readiness
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 """An exact amount in major units: ``"798.29"``."""

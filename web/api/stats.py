@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 
-from engine.money import format_amount
+from engine.disputes.money import format_amount
 from engine.runtime import Runtime
 from engine.stats import DisputeStats, compute_stats
 from engine.stats.aggregates import Share

@@ -16,12 +16,12 @@ from litestar.response import Redirect, Template
 from engine.db.base import utcnow
 from engine.db.models import EvidenceState
 from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.disputes.model import Stage, Status
+from engine.disputes.sync import last_reports
 from engine.errors import ProviderRejected, ProviderUnavailable
-from engine.model import Stage, Status
-from engine.readiness import version_readiness
+from engine.evidence.readiness import version_readiness
+from engine.evidence.submit_policy.held import HELD_STATES
 from engine.runtime import Runtime
-from engine.submit_policy.held import HELD_STATES
-from engine.sync import last_reports
 from web.actions import (
     ActionRefused,
     DisputeNotFound,

@@ -11,7 +11,7 @@ from engine.db.models import Dispute, DisputeEventRow, EvidenceVersion
 from engine.decisions import decision_of
 from engine.decisions.assess import assess, packet_is_complete, win_histories
 from engine.decisions.expected_value import WinHistory
-from engine.model import Status
+from engine.disputes.model import Status
 
 
 def decision_context(

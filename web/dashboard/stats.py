@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.stats.aggregates import exact_sum_term, from_exact_sum, month_of
 
 DUE_WINDOW = timedelta(hours=72)

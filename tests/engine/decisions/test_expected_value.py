@@ -21,7 +21,7 @@ from engine.decisions.expected_value import (
     expected_value,
     stripe_countered_fee,
 )
-from engine.model import Status
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
 from tests.support.engine import add_dispute, make_runtime

@@ -14,7 +14,7 @@ from engine.errors import SettingError
 from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
-from engine.worker import Worker
+from engine.work.worker import Worker
 from tests.support.engine import make_runtime
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute
-from engine.ingest import DisputeBook
-from engine.model import Status
+from engine.disputes.ingest import DisputeBook
+from engine.disputes.model import Status
 from engine.stats import compute_stats
 from engine.stats.aggregates import Share
 from tests.support.acme import event_for

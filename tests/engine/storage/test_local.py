@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from engine.errors import NotConfigured
-from engine.plugins import Plugins, create_plugin_manager
+from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.storage import EvidenceStorage, open_storage
 from engine.storage.local import LocalStorage
 from engine.storage.names import object_name

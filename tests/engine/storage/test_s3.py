@@ -9,7 +9,7 @@ import boto3
 import httpx
 import pytest
 
-from engine.plugins import Plugins, create_plugin_manager
+from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.storage import StorageUnavailable, open_storage
 from engine.storage.names import object_name
 from engine.storage.s3 import S3Storage

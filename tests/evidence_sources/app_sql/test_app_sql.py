@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from engine.errors import SettingError
-from engine.plugins import Plugins, create_plugin_manager
+from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.testing import EvidenceSourceRunner, MakeSettings, make_design_image
 from evidence_sources.app_sql.config import parse_config
 from evidence_sources.app_sql.source import AppSqlSource
-from tests.engine.packet.pdfs import image_count, text_of
+from tests.engine.evidence.packet.pdfs import image_count, text_of
 
 EMAIL = "customer@example.com"
 

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from engine.errors import SettingError
-from engine.plugins import Plugins, create_plugin_manager
+from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.testing import EvidenceSourceRunner, MakeSettings, make_dispute_state
 from evidence_sources.example_crm.source import ExampleCrmSource
-from tests.engine.packet.pdfs import text_of
+from tests.engine.evidence.packet.pdfs import text_of
 
 
 class Crm:

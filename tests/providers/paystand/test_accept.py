@@ -8,8 +8,8 @@ from sqlalchemy import select
 from emulators.paystand import PaystandEmulator
 from engine.db.models import DisputeEventRow
 from engine.decisions import AcceptOutcome, Decision, accept_dispute, decision_of
-from engine.pipeline.respond import Outcome, respond
-from engine.queue import WorkReason
+from engine.evidence.pipeline.respond import Outcome, respond
+from engine.work.queue import WorkReason
 from tests.providers.paystand.conftest import LiveApp
 from tests.providers.paystand.helpers import dispute_row
 from tests.providers.paystand.test_manual_submission import active_dispute

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from emulators.paystand import PaystandEmulator
 from engine.db.models import EvidenceVersion
-from engine.pipeline import Outcome, regenerate, respond
-from engine.queue import WorkReason
-from tests.engine.packet.pdfs import text_of
+from engine.evidence.pipeline import Outcome, regenerate, respond
+from engine.work.queue import WorkReason
+from tests.engine.evidence.packet.pdfs import text_of
 from tests.providers.paystand.conftest import LiveApp
 from tests.providers.paystand.test_manual_submission import active_dispute
 

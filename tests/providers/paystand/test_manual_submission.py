@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from emulators.paystand import PaystandEmulator
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission, WorkState
-from engine.evidence import EvidencePacket, EvidenceText, TextField, validate_packet
-from engine.queue import WorkReason
-from engine.submission import SubmissionRefused, record_manual_submission, submit_version
+from engine.evidence.model import EvidencePacket, EvidenceText, TextField, validate_packet
+from engine.evidence.submission import SubmissionRefused, record_manual_submission, submit_version
+from engine.work.queue import WorkReason
 from tests.providers.paystand.conftest import LiveApp
 from tests.providers.paystand.helpers import dispute_row
 

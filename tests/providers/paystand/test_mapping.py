@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.model import Funds, Money, Reason, Stage, Status
+from engine.disputes.model import Funds, Money, Reason, Stage, Status
 from providers.paystand.consts import STATUSES
 from providers.paystand.mapping import (
     UnreadableDispute,

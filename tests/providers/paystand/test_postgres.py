@@ -11,8 +11,8 @@ import pytest
 
 from emulators.paystand import PaystandEmulator
 from engine.db.migrate import upgrade
+from engine.disputes.sync import sync_provider
 from engine.runtime import Runtime
-from engine.sync import sync_provider
 from engine.testing import MakeSettings
 from tests.providers.paystand.helpers import count_disputes, dispute_row, event_ids
 

@@ -10,11 +10,11 @@ import pytest
 
 from emulators.paystand import PaystandEmulator
 from engine.db.records import read_state
+from engine.disputes.model import Status
 from engine.errors import DisputeUnknown
-from engine.evidence import TextField
-from engine.model import Status
+from engine.evidence.model import TextField
+from engine.plugins.sources import Contribution, EvidenceContext
 from engine.runtime import Runtime
-from engine.sources import Contribution, EvidenceContext
 from providers.paystand.facts import PaystandFacts
 from tests.providers.paystand.helpers import dispute_row
 

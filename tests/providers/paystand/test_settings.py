@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import NotConfigured, SettingError
-from engine.plugins import Plugins
+from engine.plugins.manager import Plugins
 from engine.testing import MakeSettings
 from providers.paystand.consts import DEFAULT_API_BASE
 from providers.paystand.provider import PaystandProvider

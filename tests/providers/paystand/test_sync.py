@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from emulators.paystand import PaystandEmulator
 from engine.db.models import DisputeEventRow
+from engine.disputes.sync import last_reports, sync_provider
 from engine.runtime import Runtime
-from engine.sync import last_reports, sync_provider
 from tests.providers.paystand.helpers import cli_environment, count_disputes, dispute_row
 from web.cli import main
 

@@ -12,7 +12,7 @@ import pytest
 
 from emulators.paystand import PaystandEmulator
 from emulators.paystand.faults import Fault
-from engine.model import Status
+from engine.disputes.model import Status
 from tests.providers.paystand.conftest import LiveApp, SeedSamples
 from tests.providers.paystand.helpers import count_disputes, deliveries, dispute_row, event_ids
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from emulators.paystand import PaystandEmulator
 from emulators.paystand.wire import iso
 from engine.errors import ProviderUnavailable
-from engine.provider import Accepted, Ignored, Rejected, WebhookRequest
+from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest
 from engine.runtime import Runtime
 from providers.paystand.freshness import CLOCK_SKEW, PATIENCE
 from providers.paystand.mapping import to_event

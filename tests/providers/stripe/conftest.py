@@ -17,11 +17,11 @@ from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute
 from engine.errors import ProviderUnavailable
-from engine.evidence import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
-from engine.queue import claim_next, complete, retry_later
+from engine.evidence.model import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
+from engine.evidence.submission import SubmissionOutcome, SubmissionRefused, submit_version
 from engine.runtime import Runtime
-from engine.submission import SubmissionOutcome, SubmissionRefused, submit_version
 from engine.testing import MakeSettings
+from engine.work.queue import claim_next, complete, retry_later
 from web.app import create_app
 
 WEBHOOK_SECRET = "whsec_test_primary_0123456789"

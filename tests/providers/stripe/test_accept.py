@@ -16,8 +16,8 @@ from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute
 from engine.decisions import AcceptOutcome, AcceptRefused, accept_dispute
+from engine.disputes.sync import sync_provider
 from engine.runtime import Runtime
-from engine.sync import sync_provider
 from engine.testing import MakeSettings
 from web.app import create_app
 from web.cli import main

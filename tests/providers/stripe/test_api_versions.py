@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from emulators.stripe import sign
 from engine.db.models import Dispute
-from engine.model import Funds
+from engine.disputes.model import Funds
 from engine.runtime import Runtime
 from providers.stripe.mapping import event_from_webhook, snapshot_of
 from tests.providers.stripe.conftest import WEBHOOK_SECRET, load_fixture

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from emulators.stripe import PLATFORM_ACCOUNT, StripeEmulator, sign
 from engine.db.models import Dispute
 from engine.db.records import read_state
-from engine.evidence import EvidencePacket
+from engine.evidence.model import EvidencePacket
+from engine.plugins.sources import EvidenceContext
 from engine.runtime import Runtime
-from engine.sources import EvidenceContext
 from providers.stripe.facts import StripeFacts
 from tests.providers.stripe.conftest import API_KEY, WEBHOOK_SECRET, drain_queue, load_fixture
 

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, DisputeEventRow, Submission
+from engine.disputes.sync import sync_provider
 from engine.errors import ProviderRejected
-from engine.evidence import EvidencePacket
+from engine.evidence.model import EvidencePacket
 from engine.runtime import Runtime
-from engine.sync import sync_provider
 from engine.testing import MakeSettings
 from tests.providers.stripe.conftest import drain_queue
 

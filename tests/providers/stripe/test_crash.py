@@ -14,8 +14,8 @@ from sqlalchemy import select
 from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Submission
+from engine.disputes.sync import sync_provider
 from engine.runtime import Runtime
-from engine.sync import sync_provider
 from engine.testing import MakeSettings
 from tests.providers.stripe.conftest import dispute_pk
 
@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from engine.runtime import Runtime
 from engine.settings import load_settings
-from engine.submission import submit_version
+from engine.evidence.submission import submit_version
 from tests.providers.stripe.conftest import make_packet
 
 runtime = Runtime(load_settings())
@@ -103,7 +103,7 @@ def test_kill_after_upload_then_restart_submits_once_with_the_same_files(
 
 PIPELINE_WORKER = """
 import sys
-from engine.pipeline.respond import respond
+from engine.evidence.pipeline.respond import respond
 from engine.runtime import Runtime
 from engine.settings import load_settings
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from emulators.stripe import StripeEmulator
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, DisputeEventRow, Submission
-from engine.evidence import EvidencePacket
+from engine.disputes.sync import sync_provider
+from engine.evidence.model import EvidencePacket
 from engine.runtime import Runtime
 from engine.settings import Settings
-from engine.sync import sync_provider
 from tests.providers.stripe.conftest import drain_queue
 from tests.providers.stripe.test_sync import seed
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import msgspec
 
 from emulators.stripe import StripeEmulator
-from engine.evidence import TextField
-from engine.lifecycle import fold
-from engine.model import DisputeState
+from engine.disputes.lifecycle import fold
+from engine.disputes.model import DisputeState
+from engine.evidence.model import TextField
+from engine.plugins.sources import Contribution, EvidenceContext
 from engine.runtime import Runtime
-from engine.sources import Contribution, EvidenceContext
 from providers.stripe.facts import StripeFacts
 
 

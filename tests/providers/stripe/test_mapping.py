@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.evidence import FileField, TextField
-from engine.model import Funds, Stage, Status
-from engine.money import to_minor_units
+from engine.disputes.model import Funds, Stage, Status
+from engine.disputes.money import to_minor_units
+from engine.evidence.model import FileField, TextField
 from providers.stripe import consts
 from providers.stripe.mapping import MappingError, minor_to_money, snapshot_of
 from providers.stripe.stripe_api import STRIPE_EVIDENCE_FIELDS

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from emulators.stripe import StripeEmulator
 from engine.db.models import Dispute, EvidenceVersion
-from engine.pipeline.respond import Outcome, respond
-from engine.queue import claim_next
+from engine.evidence.pipeline.respond import Outcome, respond
 from engine.runtime import Runtime
+from engine.work.queue import claim_next
 
 
 def test_a_webhook_announced_dispute_is_answered_by_the_pipeline(

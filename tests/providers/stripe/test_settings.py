@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from engine.errors import NotConfigured, SettingError
-from engine.plugins import Plugins
+from engine.plugins.manager import Plugins
 from engine.settings import Settings
 from providers.stripe.facts import StripeFacts
 from providers.stripe.provider import StripeProvider
@@ -52,7 +52,7 @@ def test_without_a_webhook_secret_deliveries_are_deferred_not_dropped(
 ) -> None:
     from datetime import UTC, datetime
 
-    from engine.provider import Rejected, WebhookRequest
+    from engine.plugins.provider import Rejected, WebhookRequest
 
     provider = StripeProvider.from_settings(make_settings(stripe_api_key="sk_test_ok"))
     verdict = provider.handle_webhook(

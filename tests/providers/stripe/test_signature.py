@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulators.stripe import sign
-from engine.provider import Accepted, Ignored, Rejected, WebhookRequest
+from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest
 from providers.stripe.webhook import SignatureError, handle, parse_secrets, verify_signature
 
 SECRET = "whsec_property_secret"

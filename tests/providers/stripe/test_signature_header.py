@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emulators.stripe import sign
-from engine.provider import Rejected, WebhookRequest
+from engine.plugins.provider import Rejected, WebhookRequest
 from providers.stripe.webhook import SignatureError, handle, verify_signature
 
 SECRET = "whsec_header_rules"

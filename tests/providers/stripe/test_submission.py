@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from emulators.stripe import StripeEmulator
 from engine.db.models import Dispute, Submission
+from engine.disputes.lifecycle import fold
+from engine.disputes.sync import sync_provider
 from engine.errors import ProviderUnavailable
-from engine.evidence import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
-from engine.lifecycle import fold
+from engine.evidence.model import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
+from engine.evidence.submission import SubmissionRefused, submit_version
 from engine.runtime import Runtime
-from engine.submission import SubmissionRefused, submit_version
-from engine.sync import sync_provider
 from tests.providers.stripe.conftest import dispute_pk, drain_queue
 
 UPDATE = r"/v1/disputes/dp_\w+"
@@ -296,7 +296,7 @@ def test_a_submission_resumed_after_stripe_forgot_its_key_is_recognised_as_ours(
 ) -> None:
     from engine.db.records import read_state
     from engine.errors import ProviderRejected
-    from engine.provider import SubmissionRequest
+    from engine.plugins.provider import SubmissionRequest
 
     # Given evidence Stripe took under one idempotency key
     dispute = stripe_emulator.state.add_dispute()

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from emulators.stripe import StripeEmulator
 from engine.db.models import Dispute, DisputeEventRow, Submission, SyncRun
-from engine.evidence import EvidencePacket
+from engine.disputes.sync import sync_provider
+from engine.evidence.model import EvidencePacket
 from engine.runtime import Runtime
-from engine.sync import sync_provider
 from tests.providers.stripe.conftest import drain_queue
 
 REPO = Path(__file__).resolve().parents[3]

@@ -1,0 +1,182 @@
+"""Applying neutral events to the dispute book: one transaction per delivery, never half.
+
+Every event is stored once (unique on provider + event id); the dispute row is then recomputed
+as the lifecycle fold of all its stored events, under a lock on that row. Two processes applying
+the same event at once therefore leave one event row and one state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.db.base import utcnow
+from engine.db.database import Database
+from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.db.records import decode_event, encode_event, read_state, write_state
+from engine.disputes.lifecycle import fold
+from engine.disputes.model import DisputeEvent, DisputeState
+from engine.plugins.provider import Accepted, Ignored, Rejected
+from engine.work.policy import queue_response_if_needed
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What one event did to its dispute."""
+
+    dispute_pk: int
+    event_id: str
+    duplicate: bool
+    new_dispute: bool
+    before: DisputeState | None
+    after: DisputeState
+    queued: bool = False
+    """Whether evidence work was queued for the dispute by this event."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether the dispute changed in a way a person would call a change. The time of the
+        latest event and the processor's raw object move with every event, even one that only
+        repeats what was known (a sync re-reading an unchanged dispute): they do not count."""
+        return self.before is None or _material(self.before) != _material(self.after)
+
+
+@dataclass
+class DeliveryOutcome:
+    outcome: str
+    """``applied``, ``duplicate`` or ``ignored``."""
+    events: list[EventOutcome] = field(default_factory=list)
+
+
+def _material(state: DisputeState) -> DisputeState:
+    return msgspec.structs.replace(state, last_event_at=_EPOCH, raw_dispute=None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+AfterApply = Callable[[Session, Dispute, EventOutcome], None]
+"""Called inside the transaction after each event, to queue evidence work and notifications."""
+
+
+class DisputeBook:
+    """The engine's record of disputes and their events."""
+
+    def __init__(self, database: Database, after_apply: Sequence[AfterApply] = ()) -> None:
+        self.database = database
+        self._after_apply = list(after_apply)
+
+    def record_delivery(
+        self, provider: str, verdict: Accepted | Ignored | Rejected, body: bytes
+    ) -> DeliveryOutcome:
+        """Store one webhook delivery and apply what it says, in one transaction."""
+        with self.database.transaction() as session:
+            delivery = WebhookDelivery(provider=provider, body=body, outcome="ignored")
+            session.add(delivery)
+            if isinstance(verdict, Rejected):
+                delivery.outcome, delivery.detail = "rejected", verdict.reason
+                return DeliveryOutcome("rejected")
+            delivery.event_id, delivery.event_type = verdict.event_id, verdict.event_type
+            if isinstance(verdict, Ignored):
+                delivery.detail = verdict.reason
+                return DeliveryOutcome("ignored")
+            outcomes = [self.apply(session, event, source="webhook") for event in verdict.events]
+            duplicate = bool(outcomes) and all(outcome.duplicate for outcome in outcomes)
+            delivery.outcome = "duplicate" if duplicate else "applied"
+            return DeliveryOutcome(delivery.outcome, outcomes)
+
+    def apply_one(self, event: DisputeEvent, *, source: str) -> EventOutcome:
+        """Apply one event in its own transaction (sync, the engine's own acts)."""
+        with self.database.transaction() as session:
+            return self.apply(session, event, source=source)
+
+    def apply(self, session: Session, event: DisputeEvent, *, source: str) -> EventOutcome:
+        """Apply ``event`` inside the caller's transaction."""
+        row, new_dispute = self._lock_dispute(session, event)
+        before = None if new_dispute else read_state(row)
+        inserted = self._insert_event(session, row, event, source)
+        if not inserted:
+            assert before is not None
+            return EventOutcome(row.id, event.event_id, True, False, before, before)
+        stored = session.scalars(
+            select(DisputeEventRow).where(DisputeEventRow.dispute_pk == row.id)
+        ).all()
+        after = fold(decode_event(stored_row) for stored_row in stored)
+        if after is None:  # only money-only events so far: nothing describes the dispute yet
+            raise ValueError(f"no event describes dispute {event.dispute_id} yet")
+        write_state(row, after)
+        queued = queue_response_if_needed(session, row, after)
+        outcome = EventOutcome(row.id, event.event_id, False, new_dispute, before, after, queued)
+        if outcome.changed:
+            row.updated_at = utcnow()
+        inserted.applied = outcome.changed
+        for hook in self._after_apply:
+            hook(session, row, outcome)
+        return outcome
+
+    def _lock_dispute(self, session: Session, event: DisputeEvent) -> tuple[Dispute, bool]:
+        """The dispute's row, locked for this transaction; created from ``event`` if new."""
+        key = (Dispute.provider == event.provider, Dispute.dispute_id == event.dispute_id)
+        existing = session.scalars(select(Dispute).where(*key).with_for_update()).first()
+        if existing is not None:
+            return existing, False
+        initial = fold([event])
+        if initial is None:
+            raise ValueError(f"event {event.event_id} does not describe dispute {event.dispute_id}")
+        probe = Dispute(provider=event.provider, dispute_id=event.dispute_id)
+        write_state(probe, initial)
+        values = {
+            column.key: getattr(probe, column.key)
+            for column in Dispute.__table__.columns
+            if column.key != "id" and getattr(probe, column.key) is not None
+        }
+        dialect = (
+            postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
+        )
+        statement = (
+            dialect.insert(Dispute)
+            .values(**values, first_seen_at=utcnow(), updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["provider", "dispute_id"])
+            .returning(Dispute.id)
+        )
+        created = session.execute(statement).scalar_one_or_none()
+        row = session.scalars(
+            select(Dispute).where(*key).with_for_update().execution_options(populate_existing=True)
+        ).one()
+        return row, created is not None
+
+    def _insert_event(
+        self, session: Session, row: Dispute, event: DisputeEvent, source: str
+    ) -> DisputeEventRow | None:
+        dialect = (
+            postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
+        )
+        status = event.snapshot.status.value if event.snapshot else None
+        provider_status = event.snapshot.provider_status if event.snapshot else None
+        statement = (
+            dialect.insert(DisputeEventRow)
+            .values(
+                dispute_pk=row.id,
+                provider=event.provider,
+                event_id=event.event_id,
+                type=event.type,
+                source=source,
+                occurred_at=event.occurred_at,
+                received_at=utcnow(),
+                status=status,
+                provider_status=provider_status,
+                applied=False,
+                payload=encode_event(event),
+            )
+            .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(DisputeEventRow.id)
+        )
+        event_pk = session.execute(statement).scalar_one_or_none()
+        if event_pk is None:
+            return None
+        return session.get(DisputeEventRow, event_pk)

@@ -1,0 +1,59 @@
+"""Notifiers: channels that announce new disputes, submissions and outcomes."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from typing import ClassVar
+
+import msgspec
+
+from engine.disputes.model import DisputeState
+from engine.errors import ProviderUnavailable
+from engine.settings import Settings
+
+
+class NotificationKind(enum.StrEnum):
+    NEW_DISPUTE = "new_dispute"
+    SUBMITTED = "submitted"
+    MANUAL_REQUIRED = "manual_required"
+    OUTCOME = "outcome"
+    NEEDS_ATTENTION = "needs_attention"
+    REVIEW_NEEDED = "review_needed"
+    """A version is held: it lacks evidence its reason requires (``detail`` names it)."""
+
+
+class Notification(msgspec.Struct, frozen=True, kw_only=True):
+    kind: NotificationKind
+    dispute: DisputeState
+    detail: str | None = None
+    dashboard_url: str | None = None
+
+
+class Notifier(abc.ABC):
+    """A channel. Register the class from ``register_notifiers``."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Settings) -> Notifier | None:
+        """Build the channel, or return ``None`` when it is not configured."""
+
+    @abc.abstractmethod
+    def send(self, notification: Notification) -> None:
+        """Deliver one notification. Called from the worker with retries and backoff; raise
+        :class:`engine.errors.ProviderUnavailable` for a failure worth retrying and
+        :class:`engine.errors.ProviderRejected` for one that is not."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release network clients at shutdown."""
+
+
+class NotifierThrottled(ProviderUnavailable):
+    """The channel asked us to slow down; ``retry_after`` seconds is its own wish (Telegram's
+    429 ``parameters.retry_after``), honoured by the worker's backoff."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

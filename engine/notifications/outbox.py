@@ -1,0 +1,46 @@
+"""The notification outbox: announcements are rows written in the same transaction as the
+change they announce, and sent later by the worker — never from a webhook request, and at most
+once per channel (unique on notifier + dedupe key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.db.base import utcnow
+from engine.db.models import Dispute, NotificationRow
+from engine.notifications.notifier import NotificationKind
+
+
+def announce(
+    session: Session,
+    notifiers: Iterable[str],
+    dispute: Dispute,
+    kind: NotificationKind,
+    key: str,
+    detail: str | None = None,
+) -> None:
+    """Queue one announcement about ``dispute`` for every channel in ``notifiers``.
+
+    ``key`` names the occasion within the kind (the outcome, the evidence version…): the same
+    (kind, key) for the same dispute is announced once, however often it is queued.
+    """
+    dedupe_key = f"{dispute.provider}:{dispute.dispute_id}:{kind.value}:{key}"
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for notifier in notifiers:
+        session.execute(
+            dialect.insert(NotificationRow)
+            .values(
+                dispute_pk=dispute.id,
+                notifier=notifier,
+                kind=kind.value,
+                dedupe_key=dedupe_key,
+                state="pending",
+                message=detail,
+                attempts=0,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["notifier", "dedupe_key"])
+        )

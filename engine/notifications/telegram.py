@@ -1,0 +1,92 @@
+"""Telegram through the Bot API's ``sendMessage``.
+
+Settings: ``DISPUTES_TELEGRAM_BOT_TOKEN`` and ``DISPUTES_TELEGRAM_CHAT_ID`` (both, or neither:
+then the channel is off), ``DISPUTES_TELEGRAM_API_BASE`` (``https://api.telegram.org``).
+The bot token is part of every URL, so no error message here ever includes a URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from engine.errors import ProviderRejected, ProviderUnavailable, SettingError
+from engine.notifications.messages import render
+from engine.notifications.notifier import Notification, Notifier, NotifierThrottled
+from engine.settings import Settings
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+MAX_TEXT = 4096
+"""Telegram refuses longer messages."""
+
+
+class TelegramNotifier(Notifier):
+    name = "telegram"
+
+    def __init__(self, token: str, chat_id: str, api_base: str = DEFAULT_API_BASE) -> None:
+        self._token = token
+        self._chat_id = chat_id
+        self._client = httpx.Client(base_url=api_base.rstrip("/"), timeout=15.0)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramNotifier | None:
+        token = settings.get("TELEGRAM_BOT_TOKEN")
+        chat_id = settings.get("TELEGRAM_CHAT_ID")
+        if token is None and chat_id is None:
+            return None
+        if token is None:
+            raise SettingError("DISPUTES_TELEGRAM_BOT_TOKEN", "is not set but the chat id is")
+        if chat_id is None:
+            raise SettingError("DISPUTES_TELEGRAM_CHAT_ID", "is not set but the bot token is")
+        if ":" not in token or any(c.isspace() or c == "/" for c in token):
+            raise SettingError(
+                "DISPUTES_TELEGRAM_BOT_TOKEN", "does not look like a bot token (123456:ABC…)"
+            )
+        api_base = settings.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE
+        parts = urlsplit(api_base)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise SettingError(
+                "DISPUTES_TELEGRAM_API_BASE", f"must be an http(s) URL, not {api_base!r}"
+            )
+        return cls(token, chat_id, api_base)
+
+    def send(self, notification: Notification) -> None:
+        text = render(notification)
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT - 1] + "…"
+        payload = {
+            "chat_id": self._chat_id,
+            "text": text,
+            "link_preview_options": {"is_disabled": True},
+        }
+        try:
+            response = self._client.post(f"/bot{self._token}/sendMessage", json=payload)
+        except httpx.HTTPError as error:
+            raise ProviderUnavailable(f"Telegram unreachable: {type(error).__name__}") from None
+        answer = _json(response)
+        if response.status_code == 200 and answer.get("ok") is True:
+            return
+        description = str(answer.get("description") or f"HTTP {response.status_code}")
+        if response.status_code == 429:
+            parameters = answer.get("parameters")
+            retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+            raise NotifierThrottled(
+                f"Telegram: {description}",
+                retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+            )
+        if response.status_code >= 500:
+            raise ProviderUnavailable(f"Telegram: {description}")
+        raise ProviderRejected(f"Telegram: {description}", code=str(response.status_code))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        decoded = response.json()
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}

@@ -1,0 +1,198 @@
+"""The contract between the engine and a payment processor.
+
+A provider plugin registers a :class:`DisputeProvider` subclass. The engine asks it for
+capabilities instead of checking its type, and calls its methods at the moments each docstring
+names. Every method runs in a worker thread (the engine is synchronous), so blocking I/O is fine;
+none of them may touch the engine's database — they translate and talk to the processor, the
+engine keeps the books.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import ClassVar
+
+import msgspec
+
+from engine.disputes.model import DisputeEvent, DisputeState
+from engine.evidence.model import EvidencePacket, EvidenceRules
+from engine.settings import Settings
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+"""Webhook bodies above this are refused with 413 before any provider code sees them."""
+
+
+class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
+    verifies_signatures: bool
+    """Webhooks carry a signature the provider checks (else: secret URL + fetch-back)."""
+    supports_evidence_api: bool
+    """Evidence can be uploaded and submitted through the API (else: manual submission)."""
+    supports_accept: bool
+    """A dispute can be accepted (conceded) through the API."""
+    provides_deadline: bool
+    """Disputes carry a respond-by time."""
+    supports_sync: bool = True
+    """Existing disputes can be listed for a backfill."""
+
+
+class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A webhook delivery as received: raw bytes, lower-cased header names, path parameters."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    path_params: Mapping[str, str]
+    received_at: datetime
+
+
+class Accepted(msgspec.Struct, frozen=True, kw_only=True):
+    """An authentic delivery about disputes: the engine stores and applies ``events``."""
+
+    event_id: str
+    event_type: str
+    events: tuple[DisputeEvent, ...]
+
+
+class Ignored(msgspec.Struct, frozen=True, kw_only=True):
+    """An authentic delivery the engine does not act on (another object): answered 200."""
+
+    event_id: str | None
+    event_type: str | None
+    reason: str
+
+
+class Rejected(msgspec.Struct, frozen=True, kw_only=True):
+    """A delivery that is forged, malformed or about nothing the processor knows.
+
+    ``status_code`` is what the processor gets back (400; 404 for a wrong secret path, which
+    must look exactly like an unknown route). ``store`` is False for unauthenticated requests:
+    they leave only a log line.
+    """
+
+    status_code: int
+    reason: str
+    store: bool = False
+
+
+WebhookVerdict = Accepted | Ignored | Rejected
+
+
+class SubmissionRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything needed to hand one evidence version to the processor.
+
+    ``idempotency_key`` is stable for (dispute, evidence version): a crash and retry reuses it,
+    so the processor sees the same request again instead of a second submission. Derive
+    per-call keys from it (``f"{key}:file:receipt"``, ``f"{key}:submit"``).
+    """
+
+    dispute: DisputeState
+    packet: EvidencePacket
+    evidence_version: int
+    idempotency_key: str
+    submit: bool = True
+
+
+class SubmissionReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What the processor answered; ``response`` is kept on the submission record."""
+
+    submitted: bool
+    response: dict[str, object]
+    uploaded_files: dict[str, str] = {}
+    """Neutral file field → the processor's file id."""
+
+
+class UnreadableDispute(msgspec.Struct, frozen=True, kw_only=True):
+    """Yielded by :meth:`DisputeProvider.iter_disputes` for a dispute the provider listed but
+    cannot translate: the sync records ``error`` against ``dispute_id`` and goes on."""
+
+    dispute_id: str
+    error: str
+
+
+class DisputeProvider(abc.ABC):
+    """One payment processor. Subclass it, set ``id`` and ``capabilities``, and register the
+    class from ``register_providers``.
+
+    The engine builds the provider once per process with :meth:`from_settings`.
+    """
+
+    id: ClassVar[str]
+    """Short stable name used in URLs, the database and the CLI (``stripe``)."""
+    display_name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Settings) -> DisputeProvider:
+        """Build the provider from the engine's settings.
+
+        Raise :class:`engine.errors.NotConfigured` naming the variables to set when the provider
+        is not configured, and :class:`engine.errors.SettingError` for a malformed value.
+        """
+
+    @abc.abstractmethod
+    def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
+        """Authenticate a webhook delivery and translate it into neutral events.
+
+        Called on the request path: verify (signature, or fetch the object back from the API),
+        decode, translate, and return. No evidence work, no notifications, no database. A
+        processor error during a fetch-back raises :class:`engine.errors.ProviderUnavailable`
+        (the engine answers 503 so the processor retries).
+        """
+
+    @abc.abstractmethod
+    def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """Yield one event describing the current state of every dispute, for a backfill.
+
+        Called by ``disputes sync``. Each event's id must be stable for an unchanged dispute
+        (see :func:`snapshot_event_id`) so that a re-run changes nothing. Transient failures are
+        retried inside; a page that still fails raises :class:`engine.errors.ProviderError`.
+        A single dispute that cannot be translated is yielded as :class:`UnreadableDispute`.
+        """
+
+    @abc.abstractmethod
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+        """Re-read one dispute from the API, as an event describing its current state.
+
+        Raises :class:`engine.errors.DisputeUnknown` when the processor does not know it.
+        """
+
+    @property
+    @abc.abstractmethod
+    def evidence_rules(self) -> EvidenceRules:
+        """Which neutral evidence fields this provider takes and its limits."""
+
+    def submission_blocker(self, dispute: DisputeState) -> str | None:
+        """Why evidence cannot be submitted for ``dispute`` now, in one sentence; ``None`` if it
+        can. The engine also checks its own submission records; this checks the processor's
+        view (``submission_count``, ``respond_by``, status)."""
+        if not self.capabilities.supports_evidence_api:
+            return f"{self.display_name} has no evidence API: submit the packet by hand"
+        return None
+
+    def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
+        """Upload the packet's files and submit (or stage, ``submit=False``) the evidence.
+
+        Called by the evidence worker after validation against :attr:`evidence_rules` passed.
+        Must use ``request.idempotency_key`` for every write. Raise
+        :class:`engine.errors.ProviderRejected` for a refusal that retrying cannot fix (the
+        message is shown to the merchant) and :class:`engine.errors.ProviderUnavailable` for
+        failures worth retrying.
+        """
+        raise NotImplementedError(f"{self.display_name} has no evidence API")
+
+    def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
+        """Concede the dispute (irreversible). Only called when ``supports_accept``."""
+        raise NotImplementedError(f"{self.display_name} cannot accept disputes through its API")
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release network clients at shutdown."""
+
+
+def snapshot_event_id(prefix: str, dispute_id: str, payload: object) -> str:
+    """A stable id for a state read from the API (sync, fetch-back): the same dispute in the
+    same state always yields the same id, so re-reading it is a duplicate, not a change."""
+    digest = hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()[:24]
+    return f"{prefix}:{dispute_id}:{digest}"
