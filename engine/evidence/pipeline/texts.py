@@ -60,7 +60,8 @@ def plan_texts(
 ) -> TextPlan:
     """Sources' texts first (they know the merchant best), then the generated ``argument``
     (see :mod:`engine.evidence.pipeline.argument`), then plain facts, the seller's own
-    description of what it sells (``seller_product``, from the merchant settings) and the activity log."""
+    description of what it sells (``seller_product``, from the merchant settings)
+    and the activity log."""
     chosen: dict[TextField, str] = {}
     for item in given:
         if item.text.strip():  # a blank text from a source fills nothing
