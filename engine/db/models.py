@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -240,3 +241,31 @@ class SyncRun(Base):
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class DisputeTally(Base):
+    """How many disputes of one kind there are and what they amount to (see
+    :mod:`engine.stats.tallies`): kept by the dispute book in the transaction of each change."""
+
+    __tablename__ = "dispute_tallies"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    """``YYYY-MM`` the dispute was opened."""
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disputes: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Thousandths of the currency's major unit."""
+
+
+class FeeTally(Base):
+    """The processors' dispute fees, summed per fee currency (thousandths)."""
+
+    __tablename__ = "fee_tallies"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -23,6 +23,7 @@ from engine.db.records import decode_event, encode_event, read_state, write_stat
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import DisputeEvent, DisputeState
 from engine.plugins.provider import Accepted, Ignored, Rejected
+from engine.stats import tallies
 from engine.work.policy import queue_response_if_needed
 
 
@@ -103,6 +104,7 @@ class DisputeBook:
         if not inserted:
             assert before is not None
             return EventOutcome(row.id, event.event_id, True, False, before, before)
+        tallied = None if new_dispute else tallies.contribution(row)
         stored = session.scalars(
             select(DisputeEventRow).where(DisputeEventRow.dispute_pk == row.id)
         ).all()
@@ -110,6 +112,7 @@ class DisputeBook:
         if after is None:  # only money-only events so far: nothing describes the dispute yet
             raise ValueError(f"no event describes dispute {event.dispute_id} yet")
         write_state(row, after)
+        tallies.record_change(session, tallied, tallies.contribution(row))
         queued = queue_response_if_needed(session, row, after)
         outcome = EventOutcome(row.id, event.event_id, False, new_dispute, before, after, queued)
         if outcome.changed:

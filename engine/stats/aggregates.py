@@ -1,4 +1,5 @@
-"""Dispute statistics as SQL aggregates: one GROUP BY per figure, never a loop over rows.
+"""Dispute statistics as SQL aggregates over the running tallies: one GROUP BY per figure,
+never a loop over rows, and never a scan of the disputes.
 
 Amounts are stored as exact decimal text. Summing them as SQL numbers would be exact on
 PostgreSQL (numeric) but not on SQLite (REAL), so every amount is summed as an integer count of
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, select, text
+from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute
+from engine.db.models import DisputeTally, FeeTally
 from engine.disputes.model import Status
 
 _SCALE = 1000
@@ -92,27 +93,29 @@ def month_of(session: Session, moment: Any) -> ColumnElement[str]:
 
 
 def _shares(session: Session, key: Any) -> list[Share]:
-    won = func.sum(case((Dispute.status == Status.WON.value, 1), else_=0))
-    lost = func.sum(case((Dispute.status.in_(LOST_STATUSES), 1), else_=0))
-    statement = select(key, func.count(), won, lost).group_by(key).order_by(key)
+    count = func.sum(DisputeTally.disputes)
+    won = func.sum(case((DisputeTally.status == Status.WON.value, DisputeTally.disputes), else_=0))
+    lost = func.sum(case((DisputeTally.status.in_(LOST_STATUSES), DisputeTally.disputes), else_=0))
+    statement = select(key, count, won, lost).group_by(key).having(count > 0).order_by(key)
     rows: list[tuple[Any, Any, Any, Any]] = list(session.execute(statement).tuples())
     return [Share(str(k), int(n), int(w or 0), int(lo or 0)) for k, n, w, lo in rows]
 
 
 def compute_stats(session: Session) -> DisputeStats:
+    """Every figure from the running tallies (:mod:`engine.stats.tallies`): a GROUP BY over a
+    few hundred rows, whatever the number of disputes."""
     stats = DisputeStats()
-    for status, count in session.execute(
-        select(Dispute.status, func.count()).group_by(Dispute.status)
-    ):
-        stats.by_status[status] = count
+    count = func.sum(DisputeTally.disputes)
+    for status, total in session.execute(
+        select(DisputeTally.status, count).group_by(DisputeTally.status).having(count > 0)
+    ).tuples():
+        stats.by_status[status] = int(total)
     stats.total = sum(stats.by_status.values())
     stats.won = stats.by_status.get(Status.WON.value, 0)
     stats.lost = sum(stats.by_status.get(status, 0) for status in LOST_STATUSES)
-    stats.by_reason = _shares(session, Dispute.reason)
-    stats.by_provider = _shares(session, Dispute.provider)
-    stats.by_month = _shares(
-        session, month_of(session, func.coalesce(Dispute.created_at, Dispute.first_seen_at))
-    )
+    stats.by_reason = _shares(session, DisputeTally.reason)
+    stats.by_provider = _shares(session, DisputeTally.provider)
+    stats.by_month = _shares(session, DisputeTally.month)
     _add_amounts(session, stats)
     _add_fees(session, stats)
     return stats
@@ -120,15 +123,15 @@ def compute_stats(session: Session) -> DisputeStats:
 
 def _add_amounts(session: Session, stats: DisputeStats) -> None:
     bucket = case(
-        (Dispute.status.in_(OPEN_STATUSES), "at_risk"),
-        (Dispute.status == Status.WON.value, "won"),
-        (Dispute.status.in_(LOST_STATUSES), "lost"),
+        (DisputeTally.status.in_(OPEN_STATUSES), "at_risk"),
+        (DisputeTally.status == Status.WON.value, "won"),
+        (DisputeTally.status.in_(LOST_STATUSES), "lost"),
         else_="other",
     )
     rows = session.execute(
-        select(Dispute.currency, bucket, func.sum(exact_sum_term(Dispute.amount))).group_by(
-            Dispute.currency, bucket
-        )
+        select(DisputeTally.currency, bucket, func.sum(DisputeTally.amount))
+        .group_by(DisputeTally.currency, bucket)
+        .having(func.sum(DisputeTally.disputes) > 0)
     )
     for currency, kind, total in rows.tuples():
         if kind == "other":
@@ -137,26 +140,9 @@ def _add_amounts(session: Session, stats: DisputeStats) -> None:
         setattr(totals, str(kind), from_exact_sum(total))
 
 
-_FEES_SQL = {
-    # The fees column is a JSON list of {"amount", "currency", "kind"}; each database has its own
-    # way to unnest it, both done inside the query.
-    "sqlite": (
-        "SELECT upper(json_extract(fee.value, '$.currency')), "
-        "sum(CAST(round(CAST(json_extract(fee.value, '$.amount') AS NUMERIC) * 1000) AS INTEGER)) "
-        "FROM disputes, json_each(disputes.fees) AS fee "
-        "WHERE json_type(disputes.fees) = 'array' GROUP BY 1"
-    ),
-    "postgresql": (
-        "SELECT upper(fee ->> 'currency'), "
-        "sum(CAST(round(CAST(fee ->> 'amount' AS NUMERIC) * 1000) AS BIGINT)) "
-        "FROM disputes, json_array_elements(disputes.fees) AS fee "
-        "WHERE json_typeof(disputes.fees) = 'array' GROUP BY 1"
-    ),
-}
-
-
 def _add_fees(session: Session, stats: DisputeStats) -> None:
-    dialect = session.get_bind().dialect.name
-    for currency, total in session.execute(text(_FEES_SQL[dialect])):
-        if currency:
+    for currency, total in session.execute(
+        select(FeeTally.currency, func.sum(FeeTally.amount)).group_by(FeeTally.currency)
+    ).tuples():
+        if total:
             stats.amounts.setdefault(str(currency), MoneyTotals()).fees = from_exact_sum(total)

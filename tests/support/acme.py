@@ -100,6 +100,7 @@ def event_for(
     respond_by: datetime | None = None,
     created_at: datetime | None = None,
     stage: Stage = Stage.CHARGEBACK,
+    fees: tuple[Money, ...] = (),
 ) -> DisputeEvent:
     moment = occurred_at or datetime.now(UTC)
     return DisputeEvent(
@@ -122,6 +123,7 @@ def event_for(
             customer_email="ada@example.com",
             customer_name=customer_name,
             created_at=created_at or moment,
+            fees=fees,
         ),
         raw_dispute={"id": dispute_id, "status": f"raw_{status.value}"},
     )

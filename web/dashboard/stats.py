@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
 from engine.disputes.model import Status
-from engine.stats.aggregates import exact_sum_term, from_exact_sum, month_of
+from engine.stats import compute_stats
 
 DUE_WINDOW = timedelta(hours=72)
 CHART_MONTHS = 12
@@ -20,10 +20,12 @@ CHART_MONTHS = 12
 @dataclass(frozen=True)
 class MonthOutcomes:
     month: str
-    """``2026-11``"""
+    """``2026-11``: the disputes opened that month, by what became of them."""
     won: int
     lost: int
+    """Lost, accepted or expired: the money stayed with the customer."""
     other: int
+    """Still open, or closed another way."""
 
     @property
     def total(self) -> int:
@@ -54,23 +56,9 @@ class Stats:
 
 
 def compute(session: Session, now: datetime) -> Stats:
-    """Every figure from SQL aggregates (GROUP BY in the database), never a loop over rows."""
-    # A Result has .keys(), so dict() would take it for a mapping: list its rows first.
-    statuses: dict[str, int] = dict(
-        list(session.execute(select(Dispute.status, func.count()).group_by(Dispute.status)))
-    )
-    open_statuses = [status.value for status in Status if not status.is_final]
-    final = [status.value for status in Status if status.is_final]
-    at_risk: dict[str, Decimal] = {}
-    recovered: dict[str, Decimal] = {}
-    bucket = case((Dispute.status == Status.WON.value, "won"), else_="open")
-    money = (
-        select(Dispute.currency, bucket, func.sum(exact_sum_term(Dispute.amount)))
-        .where(Dispute.status.in_([*open_statuses, Status.WON.value]))
-        .group_by(Dispute.currency, bucket)
-    )
-    for currency, kind, total in session.execute(money).tuples():
-        (recovered if kind == "won" else at_risk)[str(currency)] = from_exact_sum(total)
+    """Every figure from the running tallies (:func:`engine.stats.compute_stats`) and one
+    indexed query for what is due soon — never a scan of the disputes."""
+    totals = compute_stats(session)
     due = session.execute(
         select(
             Dispute.provider,
@@ -87,31 +75,19 @@ def compute(session: Session, now: datetime) -> Stats:
         .order_by(Dispute.respond_by)
     ).tuples()
     due_list = [DueSoon(p, d, a, c, r) for p, d, a, c, r in due if r is not None]
-    month = month_of(session, Dispute.last_event_at)
-    outcome = case(
-        (Dispute.status == Status.WON.value, "won"),
-        (Dispute.status == Status.LOST.value, "lost"),
-        else_="other",
-    )
-    months: dict[str, dict[str, int]] = {}
-    for name, kind, count in session.execute(
-        select(month, outcome, func.count())
-        .where(Dispute.status.in_(final))
-        .group_by(month, outcome)
-    ).tuples():
-        months.setdefault(str(name), {})[str(kind)] = int(count)
-    won, lost = statuses.get(Status.WON.value, 0), statuses.get(Status.LOST.value, 0)
-    decided = won + lost
+    win_rate = totals.win_rate
     return Stats(
-        total=sum(statuses.values()),
-        by_status=dict(sorted(statuses.items())),
-        win_rate=(Decimal(won) * 100 / decided).quantize(Decimal("0.1")) if decided else None,
-        at_risk=dict(sorted(at_risk.items())),
-        recovered=dict(sorted(recovered.items())),
+        total=totals.total,
+        by_status=dict(sorted(totals.by_status.items())),
+        win_rate=(Decimal(str(win_rate)) * 100).quantize(Decimal("0.1"))
+        if win_rate is not None
+        else None,
+        at_risk={c: m.at_risk for c, m in sorted(totals.amounts.items()) if m.at_risk},
+        recovered={c: m.won for c, m in sorted(totals.amounts.items()) if m.won},
         due_soon=len(due_list),
         due_list=due_list,
         months=[
-            MonthOutcomes(name, counts.get("won", 0), counts.get("lost", 0), counts.get("other", 0))
-            for name, counts in sorted(months.items())[-CHART_MONTHS:]
+            MonthOutcomes(share.key, share.won, share.lost, share.count - share.won - share.lost)
+            for share in totals.by_month[-CHART_MONTHS:]
         ],
     )

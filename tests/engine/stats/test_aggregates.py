@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import update
-
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.model import Status
+from engine.disputes.model import Money, Status
 from engine.stats import compute_stats
 from engine.stats.aggregates import Share
 from tests.support.acme import event_for
@@ -28,29 +25,28 @@ CASES = [
 
 
 def seed(database: Database) -> None:
+    """Through the dispute book, as webhooks would: the tallies are kept as the rows change."""
     book = DisputeBook(database)
     for dispute_id, provider, currency, amount, status, reason, opened, fees in CASES:
-        book.apply_one(
-            event_for(
-                provider,
-                f"evt_{dispute_id}",
-                dispute_id,
-                status,
-                amount=amount,
-                currency=currency,
-                reason=reason,
-                created_at=datetime(*opened, tzinfo=UTC),
-                occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
-            ),
-            source="webhook",
+        fee_money = tuple(
+            Money(amount=Decimal(fee.split()[0]), currency=fee.split()[1]) for fee in fees
         )
-        fee_list = [
-            {"amount": fee.split()[0], "currency": fee.split()[1], "kind": "dispute_fee"}
-            for fee in fees
-        ]
-        with database.transaction() as session:
-            session.execute(
-                update(Dispute).where(Dispute.dispute_id == dispute_id).values(fees=fee_list)
+        # Opened first, then decided with its fees: the tallies move the dispute, not add it.
+        for n, (step, charged) in enumerate(((Status.NEEDS_RESPONSE, ()), (status, fee_money))):
+            book.apply_one(
+                event_for(
+                    provider,
+                    f"evt_{dispute_id}_{n}",
+                    dispute_id,
+                    step,
+                    amount=amount,
+                    currency=currency,
+                    reason=reason,
+                    created_at=datetime(*opened, tzinfo=UTC),
+                    occurred_at=datetime(2026, 3, 2, n, tzinfo=UTC),
+                    fees=charged,
+                ),
+                source="webhook",
             )
 
 

@@ -1,0 +1,170 @@
+"""Running tallies of disputes, kept in the same transaction as every change to a dispute.
+
+The statistics must cost the same at a million disputes as at ten thousand, so they are never
+computed by scanning the disputes: each change to a dispute row moves its contribution from the
+tally it left to the tally it joins (:func:`record_change`, called by the dispute book right
+after it writes the row), and the statistics sum the tallies — a table of a few hundred rows.
+
+A tally is keyed by what the statistics group by: provider, reason, status, the month the dispute
+was opened and its currency; it holds the number of disputes and their amount in integer
+thousandths (exact on every database, see :mod:`engine.stats.aggregates`). Fees are tallied
+apart, by the fee's own currency. Each key is spread over :data:`SHARDS` rows by dispute id, so
+concurrent changes to disputes of the same kind rarely wait on one row lock; the rows a change
+touches are written in key order, so two transactions never lock them in opposite orders.
+
+:func:`rebuild` recomputes every tally from the disputes themselves (the migration that created
+the tables, bulk loads); a property test holds the running tallies equal to it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import delete, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.db.models import Dispute, DisputeTally, FeeTally
+
+SHARDS = 4
+_SCALE = Decimal(1000)
+
+
+@dataclass(frozen=True, order=True)
+class TallyKey:
+    provider: str
+    reason: str
+    status: str
+    month: str
+    """``YYYY-MM`` the dispute was opened (the processor's date, else when first seen)."""
+    currency: str
+    shard: int
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one dispute row adds to the tallies."""
+
+    key: TallyKey
+    amount: int
+    """Thousandths of the currency's major unit."""
+    fees: Counter[tuple[str, int]]
+    """Thousandths per (fee currency, shard)."""
+
+
+def thousandths(amount: str | Decimal) -> int:
+    """An exact decimal amount as integer thousandths, rounded as SQL's ``round`` does."""
+    return int((Decimal(amount) * _SCALE).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def month_key(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def contribution(row: Dispute) -> Contribution:
+    opened = row.created_at or row.first_seen_at
+    shard = row.id % SHARDS
+    key = TallyKey(
+        row.provider,
+        row.reason,
+        row.status,
+        month_key(opened),
+        row.currency.upper(),
+        shard,
+    )
+    fees: Counter[tuple[str, int]] = Counter()
+    for fee in row.fees or ():
+        fees[(str(fee["currency"]).upper(), shard)] += thousandths(fee["amount"])
+    return Contribution(key, thousandths(row.amount), fees)
+
+
+def record_change(session: Session, before: Contribution | None, after: Contribution) -> None:
+    """Move one dispute's contribution from ``before`` (``None``: a new dispute) to ``after``."""
+    counts: Counter[TallyKey] = Counter({after.key: 1})
+    amounts: Counter[TallyKey] = Counter({after.key: after.amount})
+    fees = Counter(after.fees)
+    if before is not None:
+        counts[before.key] -= 1
+        amounts[before.key] -= before.amount
+        fees.subtract(before.fees)
+    for key in sorted(set(counts) | set(amounts)):
+        if counts[key] or amounts[key]:
+            _add(session, DisputeTally, _key_values(key), disputes=counts[key], amount=amounts[key])
+    for (currency, shard), delta in sorted(fees.items()):
+        if delta:
+            _add(session, FeeTally, {"currency": currency, "shard": shard}, amount=delta)
+
+
+def _key_values(key: TallyKey) -> dict[str, Any]:
+    return {
+        "provider": key.provider,
+        "reason": key.reason,
+        "status": key.status,
+        "month": key.month,
+        "currency": key.currency,
+        "shard": key.shard,
+    }
+
+
+def _add(session: Session, table: Any, key: dict[str, Any], **deltas: int) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**key, **deltas)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: getattr(table, name) + getattr(statement.excluded, name) for name in deltas},
+    )
+    session.execute(statement)
+
+
+_REBUILD_SQL = {
+    "sqlite": {
+        "disputes": (
+            "INSERT INTO dispute_tallies "
+            "(provider, reason, status, month, currency, shard, disputes, amount) "
+            "SELECT provider, reason, status, "
+            "strftime('%Y-%m', coalesce(created_at, first_seen_at)), upper(currency), "
+            "id % :shards, count(*), "
+            "sum(CAST(round(CAST(amount AS NUMERIC) * 1000) AS INTEGER)) "
+            "FROM disputes GROUP BY 1, 2, 3, 4, 5, 6"
+        ),
+        "fees": (
+            "INSERT INTO fee_tallies (currency, shard, amount) "
+            "SELECT upper(json_extract(fee.value, '$.currency')), disputes.id % :shards, "
+            "sum(CAST(round(CAST(json_extract(fee.value, '$.amount') AS NUMERIC) "
+            "* 1000) AS INTEGER)) "
+            "FROM disputes, json_each(disputes.fees) AS fee "
+            "WHERE json_type(disputes.fees) = 'array' GROUP BY 1, 2"
+        ),
+    },
+    "postgresql": {
+        "disputes": (
+            "INSERT INTO dispute_tallies "
+            "(provider, reason, status, month, currency, shard, disputes, amount) "
+            "SELECT provider, reason, status, "
+            "to_char(coalesce(created_at, first_seen_at), 'YYYY-MM'), upper(currency), "
+            "id % :shards, count(*), "
+            "sum(CAST(round(CAST(amount AS NUMERIC) * 1000) AS BIGINT)) "
+            "FROM disputes GROUP BY 1, 2, 3, 4, 5, 6"
+        ),
+        "fees": (
+            "INSERT INTO fee_tallies (currency, shard, amount) "
+            "SELECT upper(fee ->> 'currency'), disputes.id % :shards, "
+            "sum(CAST(round(CAST(fee ->> 'amount' AS NUMERIC) * 1000) AS BIGINT)) "
+            "FROM disputes, json_array_elements(disputes.fees) AS fee "
+            "WHERE json_typeof(disputes.fees) = 'array' GROUP BY 1, 2"
+        ),
+    },
+}
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every tally from the disputes (one pass over the table; not for a request)."""
+    statements = _REBUILD_SQL[session.get_bind().dialect.name]
+    session.execute(delete(DisputeTally))
+    session.execute(delete(FeeTally))
+    session.execute(text(statements["disputes"]), {"shards": SHARDS})
+    session.execute(text(statements["fees"]), {"shards": SHARDS})
