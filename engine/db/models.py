@@ -67,6 +67,8 @@ class Dispute(Base):
         Index("ix_disputes_listing", "created_at", "id"),
         # Evidence that wins (#10): the worker's search for held versions near their deadline.
         Index("ix_disputes_held", "evidence_state", "respond_by"),
+        # The dashboard's "due soon": disputes needing a response, by deadline.
+        Index("ix_disputes_due", "status", "respond_by"),
         # Performance (#11): the dashboard's keyset order is coalesce(created_at, first_seen_at),
         # id; an index on that expression serves the list and every filter by an index seek.
         Index("ix_disputes_sort", func.coalesce(text("created_at"), text("first_seen_at")), "id"),

@@ -1,5 +1,6 @@
 """The hot read queries are served by indexes on both databases: the dashboard/API list (every
-filter, with and without a cursor) and a page's events. The real queries are captured as the
+filter, with and without a cursor), a page's events, the worker's claim and "due soon"; the
+statistics never read the disputes at all. The real queries are captured as the
 app runs them, then explained; a full scan of a big table, or a sort for the keyset order, fails.
 
 PostgreSQL plans by cost and a test table is tiny, so there sequential scans, bitmap scans and
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
+from engine.stats import compute_stats
+from engine.work.queue import claim_next
+from web.dashboard import stats as dashboard_stats
 from web.queries import Filters, encode_cursor, list_disputes, load_related
 
 CURSOR_ROW = type("Row", (), {"created_at": datetime(2026, 1, 1, tzinfo=UTC), "id": 500})()
@@ -53,7 +57,7 @@ _SORT_NODE = re.compile(r"(^|->)\s*(incremental\s+)?sort\s+\(")
 """A PostgreSQL sort node (``->  Sort  (cost=…``), not an index whose name ends in _sort."""
 
 
-def assert_indexed(query_plan: str, statement: str) -> None:
+def assert_indexed(query_plan: str, statement: str, *, sort_allowed: bool = False) -> None:
     lowered = query_plan.lower()
     full_scans = [
         line
@@ -62,6 +66,8 @@ def assert_indexed(query_plan: str, statement: str) -> None:
     ]
     assert not full_scans, f"full scan in\n{query_plan}\nfor {statement}"
     assert "seq scan" not in lowered, f"full scan in\n{query_plan}\nfor {statement}"
+    if sort_allowed:
+        return
     assert "temp b-tree" not in lowered, f"sort in\n{query_plan}\nfor {statement}"
     sorts = [line for line in lowered.splitlines() if _SORT_NODE.search(line)]
     assert not sorts, f"sort in\n{query_plan}\nfor {statement}"
@@ -107,3 +113,47 @@ def test_a_pages_events_are_an_index_seek(database_url: str) -> None:
                 if "scan dispute_events" in line and "using" not in line
             ]
             assert not full and "seq scan" not in query_plan.lower(), query_plan
+
+
+def test_claiming_work_is_an_index_seek(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries:
+        assert claim_next(database, "worker-1") is None
+    selects = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    assert selects
+    with database.reading() as session:
+        for statement, parameters in selects:
+            query_plan = plan(session, statement, parameters)
+            assert "ix_disputes_work" in query_plan.lower(), query_plan
+            # Two states: the due rows of each are merged in order (only due rows are read).
+            assert_indexed(query_plan, statement, sort_allowed=True)
+
+
+def test_due_soon_is_an_index_seek(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries, database.reading() as session:
+        dashboard_stats.compute(session, datetime(2026, 12, 5, tzinfo=UTC))
+    due = [(s, p) for s, p in queries if "respond_by" in s and "disputes" in s]
+    assert due
+    with database.reading() as session:
+        for statement, parameters in due:
+            query_plan = plan(session, statement, parameters)
+            assert "ix_disputes_due" in query_plan.lower(), query_plan
+            assert_indexed(query_plan, statement)
+
+
+def test_the_statistics_never_read_the_disputes(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries, database.reading() as session:
+        compute_stats(session)
+        dashboard_stats.compute(session, datetime(2026, 12, 5, tzinfo=UTC))
+    tables = {
+        table
+        for statement, _ in queries
+        if "respond_by" not in statement  # "due soon" is a list, served by ix_disputes_due
+        for table in re.findall(r"\bFROM\s+(\w+)", statement, flags=re.IGNORECASE)
+    }
+    assert tables and tables <= {"dispute_tallies", "fee_tallies"}, tables

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, WorkState
 from engine.work.queue import claim_next
@@ -21,13 +23,19 @@ def test_a_dispute_being_claimed_by_one_worker_is_skipped_by_another(postgres_ur
     # Given two queued disputes, and worker A in the middle of claiming the first one
     book = queued_book(postgres_url, 2)
     worker_b = Database(postgres_url)
+    lease_end = utcnow() + timedelta(minutes=10)
     with book.database.transaction() as worker_a:
         first = worker_a.scalars(select(Dispute).order_by(Dispute.id).limit(1).with_for_update())
         first_id = first.one().id
         worker_a.execute(
             update(Dispute)
             .where(Dispute.id == first_id)
-            .values(work_state=WorkState.CLAIMED, work_claimed_by="worker-a")
+            .values(
+                work_state=WorkState.CLAIMED,
+                work_claimed_by="worker-a",
+                work_lease_until=lease_end,
+                work_not_before=lease_end,
+            )
         )
         # When worker B claims on its own connection while A's lock is held
         with ThreadPoolExecutor(max_workers=1) as pool:

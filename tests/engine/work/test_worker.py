@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
+from engine.db.base import utcnow
 from engine.db.models import Dispute, NotificationRow, WorkState
 from engine.errors import ProviderUnavailable
 from engine.notifications.dispatch import DeliveryPolicy
@@ -75,7 +76,7 @@ def test_a_transient_failure_is_retried_later_then_succeeds(runtime: Runtime) ->
     assert len(handler.calls) == 1
     # when the backoff has passed
     with runtime.database.transaction() as session:
-        session.get_one(Dispute, pk).work_not_before = None
+        session.get_one(Dispute, pk).work_not_before = utcnow() - timedelta(seconds=1)
     worker.drain()
     # then the second attempt succeeds
     assert len(handler.calls) == 2
