@@ -254,13 +254,23 @@ class DisputeTally(Base):
     provider: Mapped[str] = mapped_column(String(32), primary_key=True)
     reason: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(32), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    """``YYYY-MM`` the dispute was opened."""
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     disputes: Mapped[int] = mapped_column(BigInteger, default=0)
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     """Thousandths of the currency's major unit."""
+
+
+class MonthTally(Base):
+    """How many disputes opened in a month are in each status."""
+
+    __tablename__ = "month_tallies"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    """``YYYY-MM``"""
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disputes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class FeeTally(Base):

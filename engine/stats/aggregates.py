@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import DisputeTally, FeeTally
+from engine.db.models import DisputeTally, FeeTally, MonthTally
 from engine.disputes.model import Status
 
 _SCALE = 1000
@@ -92,10 +92,10 @@ def month_of(session: Session, moment: Any) -> ColumnElement[str]:
     return func.strftime("%Y-%m", moment)
 
 
-def _shares(session: Session, key: Any) -> list[Share]:
-    count = func.sum(DisputeTally.disputes)
-    won = func.sum(case((DisputeTally.status == Status.WON.value, DisputeTally.disputes), else_=0))
-    lost = func.sum(case((DisputeTally.status.in_(LOST_STATUSES), DisputeTally.disputes), else_=0))
+def _shares(session: Session, key: Any, table: Any = DisputeTally) -> list[Share]:
+    count = func.sum(table.disputes)
+    won = func.sum(case((table.status == Status.WON.value, table.disputes), else_=0))
+    lost = func.sum(case((table.status.in_(LOST_STATUSES), table.disputes), else_=0))
     statement = select(key, count, won, lost).group_by(key).having(count > 0).order_by(key)
     rows: list[tuple[Any, Any, Any, Any]] = list(session.execute(statement).tuples())
     return [Share(str(k), int(n), int(w or 0), int(lo or 0)) for k, n, w, lo in rows]
@@ -115,7 +115,7 @@ def compute_stats(session: Session) -> DisputeStats:
     stats.lost = sum(stats.by_status.get(status, 0) for status in LOST_STATUSES)
     stats.by_reason = _shares(session, DisputeTally.reason)
     stats.by_provider = _shares(session, DisputeTally.provider)
-    stats.by_month = _shares(session, DisputeTally.month)
+    stats.by_month = _shares(session, MonthTally.month, MonthTally)
     _add_amounts(session, stats)
     _add_fees(session, stats)
     return stats

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import DisputeTally, FeeTally
+from engine.db.models import DisputeTally, FeeTally, MonthTally
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, Money, Status
 from engine.stats import tallies
@@ -46,21 +46,27 @@ events = st.builds(
 )
 
 
-def _running(
-    database: Database,
-) -> tuple[dict[tuple[object, ...], tuple[int, int]], dict[str, int]]:
+Tallies = tuple[dict[tuple[str, ...], tuple[int, int]], dict[tuple[str, str], int], dict[str, int]]
+
+
+def _running(database: Database) -> Tallies:
     """Tallies summed over shards, without the empty ones."""
-    disputes: dict[tuple[object, ...], tuple[int, int]] = {}
+    disputes: dict[tuple[str, ...], tuple[int, int]] = {}
+    months: dict[tuple[str, str], int] = {}
     fees: dict[str, int] = {}
     with database.reading() as session:
         for row in session.scalars(select(DisputeTally)):
-            key = (row.provider, row.reason, row.status, row.month, row.currency)
+            key = (row.provider, row.reason, row.status, row.currency)
             count, amount = disputes.get(key, (0, 0))
             disputes[key] = (count + row.disputes, amount + row.amount)
+        for tally in session.scalars(select(MonthTally)):
+            month = (tally.month, tally.status)
+            months[month] = months.get(month, 0) + tally.disputes
         for fee in session.scalars(select(FeeTally)):
             fees[fee.currency] = fees.get(fee.currency, 0) + fee.amount
     return (
         {key: value for key, value in disputes.items() if value != (0, 0)},
+        {key: count for key, count in months.items() if count},
         {currency: amount for currency, amount in fees.items() if amount},
     )
 
@@ -114,5 +120,6 @@ def test_a_duplicate_event_moves_no_tally(tmp_path: Path) -> None:
     event = event_for("acme", "e1", "dp_1", Status.NEEDS_RESPONSE, amount="10.00")
     book.apply_one(event, source="webhook")
     book.apply_one(event, source="webhook")
-    disputes, _ = _running(database)
+    disputes, months, _ = _running(database)
     assert list(disputes.values()) == [(1, 10_000)]
+    assert list(months.values()) == [1]

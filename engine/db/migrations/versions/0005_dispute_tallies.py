@@ -25,11 +25,17 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(32), primary_key=True),
         sa.Column("reason", sa.String(64), primary_key=True),
         sa.Column("status", sa.String(32), primary_key=True),
-        sa.Column("month", sa.String(7), primary_key=True),
         sa.Column("currency", sa.String(3), primary_key=True),
         sa.Column("shard", sa.Integer, primary_key=True),
         sa.Column("disputes", sa.BigInteger, nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "month_tallies",
+        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("status", sa.String(32), primary_key=True),
+        sa.Column("shard", sa.Integer, primary_key=True),
+        sa.Column("disputes", sa.BigInteger, nullable=False),
     )
     op.create_table(
         "fee_tallies",
@@ -44,4 +50,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("fee_tallies")
+    op.drop_table("month_tallies")
     op.drop_table("dispute_tallies")
