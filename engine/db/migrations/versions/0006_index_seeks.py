@@ -17,6 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_disputes_due", "disputes", ["status", "respond_by"])
+    bind = op.get_bind()
+    if (
+        bind.dialect.name == "sqlite"
+        and bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+    ):
+        # A database that was analysed has statistics for every index but the new one, and
+        # SQLite would then prefer it for any status filter (and sort): analyse it too.
+        op.execute("ANALYZE disputes")
     # Queued work without a time was due at once; a claim is next due when its lease ends.
     op.execute(
         "UPDATE disputes SET work_not_before = updated_at "
