@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bench.generate import generate
 from engine.db.database import Database
 from engine.db.models import Dispute
+from engine.decisions.assess import win_histories
 from engine.stats import compute_stats
 from web.queries import Filters, encode_cursor, find_dispute, list_disputes, load_related
 
@@ -91,9 +92,11 @@ def queries(t: Target) -> dict[str, Query]:
         return run
 
     def detail(session: Session) -> object:
+        """What the detail page reads: the dispute, its events and versions, the win history
+        of its reason (for the fight-or-accept panel)."""
         row = find_dispute(session, *t.some_dispute)
         assert row is not None
-        return load_related(session, [row.id])
+        return load_related(session, [row.id]), win_histories(session).get(row.reason)
 
     return {
         "list": page(Filters()),

@@ -1,13 +1,13 @@
-"""The numbers for one stored dispute: its win history (one SQL aggregate) and expected value."""
+"""The numbers for one stored dispute: its win history (from the tallies) and expected value."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute, EvidenceState, EvidenceVersion
+from engine.db.models import Dispute, DisputeTally, EvidenceState, EvidenceVersion
 from engine.decisions.expected_value import (
     ExpectedValue,
     FightCase,
@@ -31,15 +31,18 @@ _STRIPE = "stripe"
 
 
 def win_histories(session: Session) -> dict[str, WinHistory]:
-    """Won and lost cases per neutral reason, counted by the database."""
-    won = func.count().filter(Dispute.status == Status.WON.value)
-    lost = func.count().filter(Dispute.status == Status.LOST.value)
-    rows = session.execute(
-        select(Dispute.reason, won, lost)
-        .where(Dispute.status.in_([Status.WON.value, Status.LOST.value]))
-        .group_by(Dispute.reason)
+    """Won and lost cases per neutral reason, from the running tallies
+    (:mod:`engine.stats.tallies`): the cost is the same at a million disputes as at ten."""
+    won = func.sum(case((DisputeTally.status == Status.WON.value, DisputeTally.disputes), else_=0))
+    lost = func.sum(
+        case((DisputeTally.status == Status.LOST.value, DisputeTally.disputes), else_=0)
     )
-    return {reason: WinHistory(w, lo) for reason, w, lo in rows}
+    rows = session.execute(
+        select(DisputeTally.reason, won, lost)
+        .where(DisputeTally.status.in_([Status.WON.value, Status.LOST.value]))
+        .group_by(DisputeTally.reason)
+    ).tuples()
+    return {reason: WinHistory(int(w), int(lo)) for reason, w, lo in rows}
 
 
 def packet_is_complete(dispute: Dispute, latest: EvidenceVersion | None) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
+from engine.decisions.assess import win_histories
 from engine.stats import compute_stats
 from engine.work.queue import claim_next
 from web.dashboard import stats as dashboard_stats
@@ -155,6 +156,7 @@ def test_the_statistics_never_read_the_disputes(database_url: str) -> None:
     with captured(database) as queries, database.reading() as session:
         compute_stats(session)
         dashboard_stats.compute(session, datetime(2026, 12, 5, tzinfo=UTC))
+        win_histories(session)
     tables = {
         table
         for statement, _ in queries
