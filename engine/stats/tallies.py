@@ -24,12 +24,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import cache
 
-from sqlalchemy import delete, text
+from sqlalchemy import Insert, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.db.base import Base
 from engine.db.models import Dispute, DisputeTally, FeeTally, MonthTally
 
 SHARDS = 4
@@ -96,25 +97,40 @@ def record_change(session: Session, before: Contribution | None, after: Contribu
         amounts[before.key] -= before.amount
         months[before.month] -= 1
         fees.subtract(before.fees)
-    for key in sorted(set(counts) | set(amounts)):
-        if counts[key] or amounts[key]:
-            _add(session, DisputeTally, asdict(key), disputes=counts[key], amount=amounts[key])
-    for month, delta in sorted(months.items()):
-        if delta:
-            _add(session, MonthTally, asdict(month), disputes=delta)
-    for (currency, shard), delta in sorted(fees.items()):
-        if delta:
-            _add(session, FeeTally, {"currency": currency, "shard": shard}, amount=delta)
+    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    kinds = [
+        {**asdict(key), "disputes": counts[key], "amount": amounts[key]}
+        for key in sorted(set(counts) | set(amounts))
+        if counts[key] or amounts[key]
+    ]
+    if kinds:
+        connection.execute(_upsert(dialect, DisputeTally.__tablename__), kinds)
+    opened = [{**asdict(key), "disputes": n} for key, n in sorted(months.items()) if n]
+    if opened:
+        connection.execute(_upsert(dialect, MonthTally.__tablename__), opened)
+    charged = [
+        {"currency": currency, "shard": shard, "amount": delta}
+        for (currency, shard), delta in sorted(fees.items())
+        if delta
+    ]
+    if charged:
+        connection.execute(_upsert(dialect, FeeTally.__tablename__), charged)
 
 
-def _add(session: Session, table: Any, key: dict[str, Any], **deltas: int) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**key, **deltas)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: getattr(table, name) + getattr(statement.excluded, name) for name in deltas},
+@cache
+def _upsert(dialect: str, table_name: str) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n``, built once per table:
+    the same statement object each time lets SQLAlchemy reuse its compiled form."""
+    table = Base.metadata.tables[table_name]
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    key = [column.name for column in table.primary_key.columns]
+    measures = [column.name for column in table.columns if column.name not in key]
+    upsert: Insert = insert.on_conflict_do_update(
+        index_elements=key,
+        set_={name: table.c[name] + insert.excluded[name] for name in measures},
     )
-    session.execute(statement)
+    return upsert
 
 
 _REBUILD_SQL = {
