@@ -21,9 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from engine.db.database import Database
+from engine.db.models import Dispute
 
 
 @dataclass(frozen=True)
@@ -57,17 +59,11 @@ def _fresh_database(url: str, size: int, scratch: Path) -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the Stripe emulator exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the Stripe emulator did not start")
+def _wait_until_seeded(emulator: subprocess.Popen[bytes]) -> None:
+    """The emulator listens before it has seeded; its one line on stdout comes after."""
+    assert emulator.stdout is not None
+    if not emulator.stdout.readline():
+        raise SystemExit(f"the Stripe emulator exited with {emulator.wait()}")
 
 
 def sync_once(size: int, url: str, scratch: Path) -> SyncRun:
@@ -82,11 +78,11 @@ def sync_once(size: int, url: str, scratch: Path) -> SyncRun:
             "--seed-disputes",
             str(size),
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port, emulator, seconds=600)
+        _wait_until_seeded(emulator)
         env = {
             **os.environ,
             "DISPUTES_DATABASE_URL": _fresh_database(url, size, scratch),
@@ -111,6 +107,12 @@ def sync_once(size: int, url: str, scratch: Path) -> SyncRun:
         sync.returncode = os.waitstatus_to_exitcode(status)
         if sync.returncode != 0:
             raise SystemExit(f"disputes sync exited with {sync.returncode}")
+        stored = Database(env["DISPUTES_DATABASE_URL"])
+        with stored.reading() as session:
+            count = session.scalar(select(func.count()).select_from(Dispute)) or 0
+        stored.dispose()
+        if count != size:
+            raise SystemExit(f"the sync stored {count:,} disputes of {size:,}")
         return SyncRun(
             disputes=size,
             cpu_seconds=usage.ru_utime + usage.ru_stime,

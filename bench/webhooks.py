@@ -69,7 +69,7 @@ def _template() -> str:
     dispute.update(
         id="dp_@DISPUTE@", charge="ch_@DISPUTE@", payment_intent="pi_@DISPUTE@", status="@STATUS@"
     )
-    event.update(id="evt_@EVENT@", type="charge.dispute.updated")
+    event.update(id="evt_@EVENT@", type="@TYPE@")
     return json.dumps(event)
 
 
@@ -92,24 +92,28 @@ class Deliveries(Sequence[Request]):
             return [self[i] for i in range(*n.indices(self.size))]
         return self.delivery(n, n % DISPUTES)
 
-    def delivery(self, n: int, dispute: int) -> Request:
-        status = STATUSES[(n // DISPUTES) % len(STATUSES)]
+    def delivery(
+        self, n: int, dispute: int, status: str | None = None, kind: str = "charge.dispute.updated"
+    ) -> Request:
+        status = status or STATUSES[(n // DISPUTES) % len(STATUSES)]
         body = (
             self.template.replace("@DISPUTE@", f"bench{dispute:07d}")
             .replace("@EVENT@", f"bench{n:09d}")
             .replace("@STATUS@", status)
+            .replace("@TYPE@", kind)
             .encode()
         )
-        signed = f"{self.now}.".encode() + body
-        signature = hmac.new(WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
         return Request(
             "/webhooks/stripe",
-            {
-                "Content-Type": "application/json",
-                "Stripe-Signature": f"t={self.now},v1={signature}",
-            },
+            {"Content-Type": "application/json", "Stripe-Signature": self.sign(body)},
             body,
         )
+
+    def sign(self, body: bytes) -> str:
+        """The ``Stripe-Signature`` header Stripe would send with ``body``."""
+        signed = f"{self.now}.".encode() + body
+        signature = hmac.new(WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
+        return f"t={self.now},v1={signature}"
 
 
 @dataclass

@@ -111,7 +111,9 @@ class Dispute(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_event_at: Mapped[datetime]
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    """The processor's latest dispute object, as it sent it."""
+    """The processor's latest dispute object, as it sent it (rows written before packing)."""
+    raw_packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The same, packed (:mod:`engine.db.packing`): what the engine writes now."""
 
     evidence_state: Mapped[str] = mapped_column(String(32), default=EvidenceState.NONE)
     work_state: Mapped[str] = mapped_column(String(16), default=WorkState.IDLE)
@@ -148,8 +150,11 @@ class DisputeEventRow(Base):
     provider_status: Mapped[str | None] = mapped_column(Text)
     applied: Mapped[bool]
     """Whether the dispute's state changed when this event arrived."""
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    """The neutral event, msgspec-encoded: what the lifecycle folds."""
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=False)
+    """The neutral event, msgspec-encoded: what the lifecycle folds. JSON ``null`` (the column
+    stays NOT NULL, so no table rewrite) once the event is stored ``packed``."""
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The same event, packed (:mod:`engine.db.packing`): what the engine writes now."""
 
     dispute: Mapped[Dispute] = relationship(back_populates="events")
 
@@ -168,6 +173,8 @@ class WebhookDelivery(Base):
     """``applied``, ``duplicate``, ``ignored`` or ``rejected``."""
     detail: Mapped[str | None] = mapped_column(Text)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_encoding: Mapped[str | None] = mapped_column(String(8))
+    """``zlib`` when ``body`` is packed (:func:`engine.db.packing.unpack_body`)."""
 
 
 class EvidenceVersion(Base):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow
+from engine.db.packing import pack, unpack, unpack_json
 from engine.disputes.model import DisputeEvent, DisputeState, Funds, Money, Stage, Status
 from engine.disputes.money import format_amount
 
@@ -35,7 +36,8 @@ def write_state(row: Dispute, state: DisputeState) -> None:
     row.submission_count = state.submission_count
     row.created_at = state.created_at
     row.last_event_at = state.last_event_at
-    row.raw = state.raw_dispute
+    row.raw = None
+    row.raw_packed = None if state.raw_dispute is None else pack(state.raw_dispute)
 
 
 def read_state(row: Dispute) -> DisputeState:
@@ -62,15 +64,11 @@ def read_state(row: Dispute) -> DisputeState:
         ),
         submission_count=row.submission_count,
         last_event_at=row.last_event_at,
-        raw_dispute=row.raw,
+        raw_dispute=unpack(row.raw_packed) if row.raw_packed is not None else row.raw,
     )
 
 
-def encode_event(event: DisputeEvent) -> dict[str, object]:
-    encoded = msgspec.to_builtins(event)
-    assert isinstance(encoded, dict)
-    return encoded
-
-
 def decode_event(row: DisputeEventRow) -> DisputeEvent:
+    if row.packed is not None:
+        return _event_decoder.decode(unpack_json(row.packed))
     return _event_decoder.decode(msgspec.json.encode(row.payload))

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import JSON, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
-from engine.db.records import decode_event, encode_event, read_state, write_state
+from engine.db.packing import ZLIB, pack, pack_body
+from engine.db.records import decode_event, read_state, write_state
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import DisputeEvent, DisputeState
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -77,7 +78,9 @@ class DisputeBook:
     ) -> DeliveryOutcome:
         """Store one webhook delivery and apply what it says, in one transaction."""
         with self.database.transaction() as session:
-            delivery = WebhookDelivery(provider=provider, body=body, outcome="ignored")
+            delivery = WebhookDelivery(
+                provider=provider, body=pack_body(body), body_encoding=ZLIB, outcome="ignored"
+            )
             session.add(delivery)
             if isinstance(verdict, Rejected):
                 delivery.outcome, delivery.detail = "rejected", verdict.reason
@@ -174,7 +177,8 @@ class DisputeBook:
                 status=status,
                 provider_status=provider_status,
                 applied=False,
-                payload=encode_event(event),
+                payload=JSON.NULL,
+                packed=pack(event),
             )
             .on_conflict_do_nothing(index_elements=["provider", "event_id"])
             .returning(DisputeEventRow.id)
