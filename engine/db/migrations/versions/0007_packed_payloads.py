@@ -28,12 +28,16 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The older code cannot read packed rows, and dropping the columns would lose them.
-    packed = op.get_bind().execute(
-        sa.text(
-            "SELECT 1 FROM dispute_events WHERE packed IS NOT NULL "
-            "UNION ALL SELECT 1 FROM disputes WHERE raw_packed IS NOT NULL LIMIT 1"
+    packed = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT 1 FROM dispute_events WHERE packed IS NOT NULL "
+                "UNION ALL SELECT 1 FROM disputes WHERE raw_packed IS NOT NULL LIMIT 1"
+            )
         )
-    ).first()
+        .first()
+    )
     if packed is not None:
         raise RuntimeError("packed events exist: downgrading below 0007 would lose them")
     op.drop_column("webhook_deliveries", "body_encoding")
