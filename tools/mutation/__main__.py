@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         timeout=args.timeout,
         budget=args.budget,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(report(results, untested))
     killed = sum(r.killed for r in results)

@@ -117,6 +117,7 @@ def run(
     timeout: float,
     budget: float,
     clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> tuple[list[ModuleResult], int]:
     """Results per module, and how many sampled mutants the budget left untested."""
     deadline = clock() + budget
@@ -150,6 +151,8 @@ def run(
                     result.survivors.append((mutant, line))
                 else:
                     result.killed += 1
+                verdict = "SURVIVED" if survived else "killed"
+                progress(f"{target.module}:{mutant.line} {mutant.operator.value} {verdict}")
     return results, untested
 
 
