@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from engine.disputes.money import format_amount
-from engine.errors import NotConfigured
+from engine.errors import DisputeUnknown, NotConfigured
 from engine.evidence.model import EvidenceText, TextField
 from engine.evidence.packet import facts as known
 from engine.evidence.visa_ce3.model import PaymentRecord
@@ -99,7 +99,10 @@ class StripeFacts(EvidenceSource):
         complete = billing.get("name") and billing.get("email") and billing.get("address")
         if not customer or complete:
             return {}
-        found = self.api.retrieve_customer(str(customer), account)
+        try:
+            found = self.api.retrieve_customer(str(customer), account)
+        except DisputeUnknown:  # the API's "resource_missing": the customer is gone
+            return {}
         return {} if found.get("deleted") else found
 
     def _payments(
@@ -109,20 +112,23 @@ class StripeFacts(EvidenceSource):
         charges: list[dict[str, Any]],
         account: str | None,
     ) -> tuple[PaymentRecord, ...]:
-        """The disputed charge and the customer's charges that could be CE 3.0 priors (paid,
-        undisputed, in Visa's window); their purchase IPs are read only for those."""
+        """The disputed charge and the customer's other charges; purchase IPs (one Radar review
+        each) are read only for those that could be priors: paid, undisputed, in Visa's window."""
         records = [visa_ce3.payment_record(disputed, disputed_ip)]
-        record = records[0]
+        disputed_at = records[0].created_at
         for charge in charges:
             if charge.get("id") == disputed.get("id"):
                 continue
             candidate = visa_ce3.payment_record(charge, None)
-            if not (candidate.undisputed and candidate.created_at and record.created_at):
-                continue
-            if not in_window(record.created_at, candidate.created_at):
-                continue
-            ip_address = self._purchase_ip(charge, account)
-            records.append(msgspec.structs.replace(candidate, customer_purchase_ip=ip_address))
+            if (
+                candidate.undisputed
+                and candidate.created_at
+                and disputed_at
+                and in_window(disputed_at, candidate.created_at)
+            ):
+                ip_address = self._purchase_ip(charge, account)
+                candidate = msgspec.structs.replace(candidate, customer_purchase_ip=ip_address)
+            records.append(candidate)
         return tuple(records)
 
     def _purchase_ip(self, charge: dict[str, Any], account: str | None) -> str | None:
