@@ -11,6 +11,8 @@ last images are left out and the document says how many — the packet is never 
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -21,6 +23,7 @@ from engine.evidence.packet import appendix
 from engine.evidence.packet.cover import cover_view
 from engine.evidence.packet.documents import (
     PacketContent,
+    PacketImage,
     RenderedImage,
     footer_text,
     receipt_view,
@@ -30,6 +33,7 @@ from engine.evidence.packet.fetcher import ResourceFetcher
 from engine.evidence.packet.images import (
     EncodedImage,
     ImageRefused,
+    best_rendition,
     encode_within,
     load_image,
     smallest_size,
@@ -53,6 +57,8 @@ MAX_IMAGE_BYTES = 700_000
 BASE_OVERHEAD = 90_000
 PER_IMAGE_OVERHEAD = 3_000
 MAX_ATTEMPTS = 6
+MAX_PREPARE_THREADS = 4
+"""Images decoded side by side at most (each holds a full decoded bitmap in memory)."""
 
 
 class PacketTooLarge(DisputeEngineError):
@@ -92,6 +98,8 @@ class _Candidate:
     created_at: str | None
     image: Image.Image
     smallest: int = 0
+    best: EncodedImage | None = None
+    """The first rung of the encoding ladder, made while loading (see ``_prepare``)."""
 
 
 def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocuments:
@@ -235,18 +243,33 @@ def _fit_service(
     return service, 0
 
 
+def _prepare(image: PacketImage) -> _Candidate | ImageRefused:
+    """Decode one image and make its smallest and best renditions. Pillow releases the GIL
+    while decoding, resizing and encoding, so images are prepared side by side."""
+    try:
+        decoded = load_image(image.path)
+    except ImageRefused as error:
+        return error
+    candidate = _Candidate(image.name, image.caption, image.created_at, decoded)
+    candidate.smallest = smallest_size(decoded)
+    candidate.best = best_rendition(decoded)
+    return candidate
+
+
 def _load_candidates(content: PacketContent) -> tuple[list[_Candidate], dict[str, str]]:
     candidates: list[_Candidate] = []
     unreadable: dict[str, str] = {}
-    for image in content.images:
-        try:
-            decoded = load_image(image.path)
-        except ImageRefused as error:
-            unreadable[image.name] = str(error)
-            continue
-        candidate = _Candidate(image.name, image.caption, image.created_at, decoded)
-        candidate.smallest = smallest_size(decoded)
-        candidates.append(candidate)
+    workers = min(len(content.images), os.cpu_count() or 1, MAX_PREPARE_THREADS)
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="packet-image") as pool:
+            prepared = list(pool.map(_prepare, content.images))
+    else:
+        prepared = [_prepare(image) for image in content.images]
+    for image, outcome in zip(content.images, prepared, strict=True):
+        if isinstance(outcome, ImageRefused):
+            unreadable[image.name] = str(outcome)
+        else:
+            candidates.append(outcome)
     return candidates, unreadable
 
 
@@ -261,7 +284,7 @@ def _encode(candidates: list[_Candidate], room: int) -> list[EncodedImage] | Non
         # A small image leaves part of its share unused: pass it on to the ones after it.
         remaining = len(candidates) - index
         budget = min(MAX_IMAGE_BYTES, max(share, (room - spent) // remaining))
-        result = encode_within(candidate.image, budget)
+        result = encode_within(candidate.image, budget, candidate.best)
         if result is None:
             return None
         encoded.append(result)
