@@ -58,16 +58,20 @@ def load_image(path: str) -> Image.Image:
 
 
 def fit_edge(image: Image.Image, edge: int) -> Image.Image:
+    """``image`` shrunk to ``edge`` pixels on its long side. Bicubic: for the gentle downscales
+    the ladder makes it looks the same as Lanczos at 70 % of the time (``bench.packet``)."""
     if max(image.size) <= edge:
         return image
     copy = image.copy()
-    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    copy.thumbnail((edge, edge), Image.Resampling.BICUBIC)
     return copy
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> EncodedImage:
+    """Baseline JPEG: progressive and optimised Huffman tables save about 8 % of the bytes but
+    take six times as long to encode, and the ladder encodes every image at least twice."""
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(buffer, "JPEG", quality=quality)
     return EncodedImage(buffer.getvalue(), image.width, image.height)
 
 
