@@ -57,7 +57,7 @@ MAX_IMAGE_BYTES = 700_000
 BASE_OVERHEAD = 90_000
 PER_IMAGE_OVERHEAD = 3_000
 MAX_ATTEMPTS = 6
-MAX_PREPARE_THREADS = 4
+MAX_PREPARE_THREADS = min(4, os.cpu_count() or 1)
 """Images decoded side by side at most (each holds a full decoded bitmap in memory)."""
 
 
@@ -103,16 +103,22 @@ class _Candidate:
 
 
 def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocuments:
-    receipt_fetcher = ResourceFetcher()
-    footer = footer_text(content)
-    receipt_doc = receipt_view(content)
-    receipt_doc.letterhead = letterhead(content.merchant, receipt_fetcher)
-    receipt = html_to_pdf(
-        render_html("receipt.html", receipt_fetcher, footer, receipt_doc), receipt_fetcher
-    )
-    if len(receipt.data) > limits.file_bytes:
-        raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
-    candidates, unreadable = _load_candidates(content)
+    # The images are decoded and encoded in worker threads (Pillow releases the GIL) while
+    # this thread lays out the receipt.
+    with ThreadPoolExecutor(MAX_PREPARE_THREADS, thread_name_prefix="packet-image") as pool:
+        preparing = [pool.submit(_prepare, image) for image in content.images]
+        receipt_fetcher = ResourceFetcher()
+        footer = footer_text(content)
+        receipt_doc = receipt_view(content)
+        receipt_doc.letterhead = letterhead(content.merchant, receipt_fetcher)
+        receipt = html_to_pdf(
+            render_html("receipt.html", receipt_fetcher, footer, receipt_doc), receipt_fetcher
+        )
+        if len(receipt.data) > limits.file_bytes:
+            for future in preparing:
+                future.cancel()
+            raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
+        candidates, unreadable = _candidates(content, [f.result() for f in preparing])
     service_cap = min(limits.file_bytes, limits.total_bytes - len(receipt.data))
     prepared, unusable = appendix.prepare(content.documents, service_cap, limits.pages)
     chosen, left = _choose_documents(
@@ -256,15 +262,12 @@ def _prepare(image: PacketImage) -> _Candidate | ImageRefused:
     return candidate
 
 
-def _load_candidates(content: PacketContent) -> tuple[list[_Candidate], dict[str, str]]:
+def _candidates(
+    content: PacketContent, prepared: list[_Candidate | ImageRefused]
+) -> tuple[list[_Candidate], dict[str, str]]:
+    """The readable images in order, and why each other one is not."""
     candidates: list[_Candidate] = []
     unreadable: dict[str, str] = {}
-    workers = min(len(content.images), os.cpu_count() or 1, MAX_PREPARE_THREADS)
-    if workers > 1:
-        with ThreadPoolExecutor(workers, thread_name_prefix="packet-image") as pool:
-            prepared = list(pool.map(_prepare, content.images))
-    else:
-        prepared = [_prepare(image) for image in content.images]
     for image, outcome in zip(content.images, prepared, strict=True):
         if isinstance(outcome, ImageRefused):
             unreadable[image.name] = str(outcome)
