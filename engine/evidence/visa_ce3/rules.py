@@ -16,6 +16,7 @@ sent, in words a merchant reads on the detail page.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -59,23 +60,34 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and a.strip().lower() == b.strip().lower()  # type: ignore[union-attr]
 
 
-def _device_id(record: PaymentRecord) -> str | None:
-    value = record.customer_device_id
-    return value if value and len(value) >= DEVICE_ID_MIN_CHARS else None
-
-
-def _fingerprint(record: PaymentRecord) -> str | None:
-    value = record.customer_device_fingerprint
-    return value if value and len(value) >= FINGERPRINT_MIN_CHARS else None
+def usable(record: PaymentRecord) -> PaymentRecord:
+    """``record`` without the elements Visa would refuse: a device id under 15 characters, a
+    fingerprint under 20, an IP address that is not one. They neither match nor get sent."""
+    ip_text = (record.customer_purchase_ip or "").strip()
+    try:
+        ip_value: str | None = str(ipaddress.ip_address(ip_text)) if ip_text else None
+    except ValueError:
+        ip_value = None
+    device = (record.customer_device_id or "").strip()
+    fingerprint = (record.customer_device_fingerprint or "").strip()
+    return msgspec.structs.replace(
+        record,
+        customer_purchase_ip=ip_value,
+        customer_device_id=device if len(device) >= DEVICE_ID_MIN_CHARS else None,
+        customer_device_fingerprint=fingerprint
+        if len(fingerprint) >= FINGERPRINT_MIN_CHARS
+        else None,
+    )
 
 
 def matching_elements(disputed: PaymentRecord, prior: PaymentRecord) -> frozenset[Element]:
     """The elements both payments carry with the same value."""
     found: set[Element] = set()
+    disputed, prior = usable(disputed), usable(prior)
     if _same(disputed.customer_purchase_ip, prior.customer_purchase_ip):
         found.add(Element.IP)
-    if _same(_device_id(disputed), _device_id(prior)) or _same(
-        _fingerprint(disputed), _fingerprint(prior)
+    if _same(disputed.customer_device_id, prior.customer_device_id) or _same(
+        disputed.customer_device_fingerprint, prior.customer_device_fingerprint
     ):
         found.add(Element.DEVICE)
     if _same(disputed.customer_account_id, prior.customer_account_id):
@@ -107,6 +119,8 @@ def plan(
     Among linked candidates in the window the two nearest the disputed payment are chosen.
     """
     reasons: list[str] = []
+    disputed = usable(disputed)
+    candidates = [usable(candidate) for candidate in candidates]
     if disputed.created_at is None:
         return NotQualified(("the disputed payment's date is unknown",))
     merchandise_or_services = disputed.merchandise_or_services

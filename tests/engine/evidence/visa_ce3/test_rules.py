@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,14 +24,14 @@ DISPUTED_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 HOME = ShippingAddress(line1="1 Main St", city="Springfield", postal_code="12345", country="US")
 
 
-def record(payment_id: str, days_before: int | None = None, **elements: object) -> PaymentRecord:
+def record(payment_id: str, days_before: int | None = None, **elements: Any) -> PaymentRecord:
     created = DISPUTED_AT - timedelta(days=days_before) if days_before is not None else DISPUTED_AT
     return PaymentRecord(
         payment_id=payment_id,
         created_at=created,
         undisputed=days_before is not None,
         product_description="Design subscription",
-        **elements,  # type: ignore[arg-type]
+        **elements,
     )
 
 
@@ -112,3 +113,26 @@ def test_an_unclassed_payment_is_refused_with_its_reason() -> None:
     found = plan(unclassed, [record("ch_1", 200, **linked), record("ch_2", 210, **linked)])
     assert isinstance(found, NotQualified)
     assert "merchandise or services" in found.reasons[0]
+
+
+def test_elements_visa_would_refuse_neither_match_nor_reach_the_block() -> None:
+    # Given priors that match on a malformed IP and a too-short device id besides the account
+    odd: dict[str, Any] = {"customer_purchase_ip": "not-an-ip", "customer_device_id": "dev-1"}
+    disputed = record(
+        "ch_d",
+        customer_account_id="user-42",
+        shipping_address=HOME,
+        merchandise_or_services=MerchandiseOrServices.SERVICES,
+        **odd,
+    )
+    priors = [
+        record(f"ch_{n}", 200 + n, customer_account_id="user-42", shipping_address=HOME, **odd)
+        for n in range(2)
+    ]
+    found = plan(disputed, priors)
+    # Then the account id and the shipping address qualify it, and the block carries neither
+    assert not isinstance(found, NotQualified)
+    for sent in (found.disputed, *found.priors):
+        assert sent.customer_purchase_ip is None
+        assert sent.customer_device_id is None
+    assert matching_elements(disputed, priors[0]) == {Element.ACCOUNT, Element.SHIPPING}
