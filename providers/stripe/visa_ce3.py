@@ -15,6 +15,7 @@ from engine.evidence.visa_ce3.model import (
     PaymentRecord,
     ShippingAddress,
 )
+from providers.stripe.consts import SHORT_TEXT_LIMIT
 
 
 def eligibility(dispute: dict[str, Any]) -> Eligibility:
@@ -79,6 +80,10 @@ def _transaction(record: PaymentRecord) -> dict[str, Any]:
     block: dict[str, Any] = {
         name: getattr(record, name) for name in _ELEMENTS if getattr(record, name)
     }
+    if "product_description" in block:
+        # Stripe's limit on the field; the description is read, never matched, so cutting it
+        # changes no verdict.
+        block["product_description"] = block["product_description"][:SHORT_TEXT_LIMIT]
     if record.shipping_address is not None:
         address = record.shipping_address
         block["shipping_address"] = {
