@@ -56,7 +56,10 @@ def charge_object(
     payment_intent: str,
     review: str | None,
     card: dict[str, Any] | None = None,
+    description: str | None = None,
+    shipping: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``shipping``: ``{"name", "address": {line1, line2, city, state, postal_code, country}}``."""
     return {
         "id": charge_id,
         "object": "charge",
@@ -70,6 +73,7 @@ def charge_object(
         "created": created,
         "currency": currency,
         "customer": customer,
+        "description": description,
         "disputed": False,
         "livemode": False,
         "metadata": {},
@@ -77,7 +81,33 @@ def charge_object(
         "payment_intent": payment_intent,
         "receipt_email": None,
         "review": review,
+        "shipping": shipping,
         "status": status,
+    }
+
+
+def customer_object(
+    customer_id: str,
+    *,
+    created: int,
+    name: str | None = None,
+    email: str | None = None,
+    address: dict[str, Any] | None = None,
+    phone: str | None = None,
+) -> dict[str, Any]:
+    """A customer as ``GET /v1/customers/{id}`` returns it (the fields evidence reads)."""
+    return {
+        "id": customer_id,
+        "object": "customer",
+        "address": address,
+        "created": created,
+        "description": None,
+        "email": email,
+        "livemode": False,
+        "metadata": {},
+        "name": name,
+        "phone": phone,
+        "shipping": None,
     }
 
 
@@ -122,6 +152,7 @@ def dispute_object(
     created: int,
     network_reason_code: str | None,
     balance_transactions: list[dict[str, Any]],
+    enhanced_eligibility_types: list[str] | None = None,
 ) -> dict[str, Any]:
     inquiry = status.startswith("warning_")
     return {
@@ -132,7 +163,7 @@ def dispute_object(
         "balance_transactions": balance_transactions,
         "charge": charge,
         "created": created,
-        "enhanced_eligibility_types": [],
+        "enhanced_eligibility_types": list(enhanced_eligibility_types or []),
         "evidence": copy.deepcopy(rules.EMPTY_EVIDENCE),
         "evidence_details": {
             "due_by": due_by,

@@ -39,6 +39,7 @@ class Router:
             ("GET", re.compile(rf"/v1/events/{_ID}"), _retrieve(state, "event")),
             ("GET", re.compile(r"/v1/accounts"), _list_accounts(state)),
             ("GET", re.compile(rf"/v1/reviews/{_ID}"), _retrieve(state, "review")),
+            ("GET", re.compile(rf"/v1/customers/{_ID}"), _retrieve(state, "customer")),
         ]
 
     def resolve(self, method: str, path: str) -> tuple[Handler, tuple[str, ...]]:

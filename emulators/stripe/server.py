@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -206,19 +207,65 @@ class StripeEmulator:
     # -- control API (the demo seeds disputes through it) ----------------------------------------
 
     def _control(self, method: str, path: str, body: bytes) -> Response:
-        if method == "POST" and path == "/_emulator/disputes":
-            try:
-                options = json.loads(body or b"{}")
-                if not isinstance(options, dict):
-                    raise TypeError("expected a JSON object")
-                allowed = {"account", "amount", "currency", "reason", "status", "due_by"}
-                dispute = self.state.add_dispute(
-                    **{k: v for k, v in options.items() if k in allowed}
-                )
-            except (ValueError, TypeError) as error:
-                return 400, {}, to_json({"error": {"message": str(error)}})
-            return 200, {}, to_json(dispute)
-        return 404, {}, to_json({"error": {"message": f"no control route {method} {path}"}})
+        """``POST /_emulator/{customers,charges,disputes}`` with a JSON object of the keyword
+        arguments ``StripeState.add_*`` takes (``CONTROL_OPTIONS``); answers the new object."""
+        kind = path.removeprefix("/_emulator/")
+        if method != "POST" or kind not in CONTROL_OPTIONS:
+            return 404, {}, to_json({"error": {"message": f"no control route {method} {path}"}})
+        seeders: dict[str, Callable[..., dict[str, Any]]] = {
+            "customers": self.state.add_customer,
+            "charges": self.state.add_charge,
+            "disputes": self.state.add_dispute,
+        }
+        seed = seeders[kind]
+        try:
+            options = json.loads(body or b"{}")
+            if not isinstance(options, dict):
+                raise TypeError("expected a JSON object")
+            unknown = set(options) - CONTROL_OPTIONS[kind]
+            if unknown:
+                raise TypeError(f"unknown option(s) for {kind}: {', '.join(sorted(unknown))}")
+            created = seed(**options)
+        except (ValueError, TypeError, KeyError) as error:
+            return 400, {}, to_json({"error": {"message": str(error)}})
+        return 200, {}, to_json(created)
+
+
+CONTROL_OPTIONS = {
+    "customers": frozenset({"account", "name", "email", "address", "phone"}),
+    "charges": frozenset(
+        {
+            "account",
+            "amount",
+            "currency",
+            "customer",
+            "status",
+            "amount_refunded",
+            "billing_details",
+            "ip_address",
+            "created",
+            "card",
+            "description",
+            "shipping",
+        }
+    ),
+    "disputes": frozenset(
+        {
+            "account",
+            "amount",
+            "currency",
+            "reason",
+            "status",
+            "due_by",
+            "charge",
+            "created",
+            "network_reason_code",
+            "enhanced_eligibility_types",
+        }
+    ),
+}
+"""What the control API passes on to seeding; anything else is refused (a typo must not be
+silently ignored by a demo script)."""
 
 
 def _handler_class(emulator: StripeEmulator) -> type[BaseHTTPRequestHandler]:

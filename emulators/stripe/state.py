@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.stripe import evidence as evidence_rules
-from emulators.stripe import rules
+from emulators.stripe import rules, visa_ce3
 from emulators.stripe.errors import ApiError, invalid, missing
 from emulators.stripe.files import StoredFile, check_upload
 from emulators.stripe.forms import Upload
@@ -27,6 +27,7 @@ from emulators.stripe.objects import (
     account_object,
     balance_transaction_object,
     charge_object,
+    customer_object,
     dispute_object,
     event_object,
     review_object,
@@ -61,6 +62,7 @@ class StripeState:
         """Connected accounts, by id: added explicitly or by seeding an object on one."""
         self.disputes: dict[str, Owned] = {}
         self.charges: dict[str, Owned] = {}
+        self.customers: dict[str, Owned] = {}
         self.reviews: dict[str, Owned] = {}
         self.events: dict[str, Owned] = {}
         self.files: dict[str, StoredFile] = {}
@@ -107,8 +109,11 @@ class StripeState:
         ip_address: str | None = None,
         created: int | None = None,
         card: dict[str, Any] | None = None,
+        description: str | None = None,
+        shipping: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """``card``: keyword arguments of :func:`objects.card_details` (checks, 3-D Secure)."""
+        """``card``: keyword arguments of :func:`objects.card_details` (checks, 3-D Secure);
+        ``ip_address`` is kept on the charge's Radar review, where Stripe keeps it."""
         with self.lock:
             self._known(account)
             charge_id = self.new_id("ch")
@@ -130,9 +135,19 @@ class StripeState:
                 payment_intent=self.new_id("pi"),
                 review=review_id,
                 card=card,
+                description=description,
+                shipping=shipping,
             )
             self.charges[charge_id] = Owned(account, charge)
             return copy.deepcopy(charge)
+
+    def add_customer(self, *, account: str = PLATFORM_ACCOUNT, **fields: Any) -> dict[str, Any]:
+        """A customer; ``fields``: ``name``, ``email``, ``address`` (a hash), ``phone``."""
+        with self.lock:
+            self._known(account)
+            customer = customer_object(self.new_id("cus"), created=self.now(), **fields)
+            self.customers[customer["id"]] = Owned(account, customer)
+            return copy.deepcopy(customer)
 
     def add_dispute(
         self,
@@ -148,8 +163,11 @@ class StripeState:
         network_reason_code: str | None = "10.4",
         debited: bool | None = None,
         emit: bool = True,
+        enhanced_eligibility_types: list[str] | None = None,
     ) -> dict[str, Any]:
-        """A new dispute (and its charge, unless given), announced as ``charge.dispute.created``."""
+        """A new dispute (and its charge, unless given), announced as ``charge.dispute.created``.
+        ``enhanced_eligibility_types=["visa_compelling_evidence_3"]`` offers CE 3.0: its
+        eligibility is then judged from the account's charges (see ``visa_ce3``)."""
         with self.lock:
             self._known(account)
             now = self.now()
@@ -174,7 +192,9 @@ class StripeState:
                 created=created if created is not None else now,
                 network_reason_code=network_reason_code,
                 balance_transactions=balance,
+                enhanced_eligibility_types=enhanced_eligibility_types,
             )
+            self._judge_ce3(account, dispute)
             self.disputes[dispute_id] = Owned(account, dispute)
             if charge in self.charges:
                 self.charges[charge].object["disputed"] = True
@@ -183,6 +203,14 @@ class StripeState:
                 if balance:
                     self._emit("charge.dispute.funds_withdrawn", account, dispute)
             return copy.deepcopy(dispute)
+
+    def _account_charges(self, account: str) -> dict[str, dict[str, Any]]:
+        return {cid: o.object for cid, o in self.charges.items() if o.account == account}
+
+    def _judge_ce3(self, account: str, dispute: dict[str, Any]) -> None:
+        judged = visa_ce3.eligibility(dispute, self._account_charges(account))
+        if judged is not None:
+            dispute["evidence_details"]["enhanced_eligibility"] = {visa_ce3.PROGRAM: judged}
 
     def _balance_txn(self, dispute_id: str, amount: int, currency: str, fee: int) -> dict[str, Any]:
         return balance_transaction_object(
@@ -243,6 +271,7 @@ class StripeState:
             "charge": self.charges,
             "event": self.events,
             "review": self.reviews,
+            "customer": self.customers,
         }
         with self.lock:
             return copy.deepcopy(self._owned(tables[kind], kind, account, object_id).object)
@@ -298,6 +327,10 @@ class StripeState:
                 **dispute["evidence"],
                 **evidence_rules.checked_evidence(self.files, account, evidence),
             }
+            if "enhanced_evidence" in evidence:
+                merged["enhanced_evidence"] = visa_ce3.checked_enhanced(
+                    evidence["enhanced_evidence"], dispute, self._account_charges(account)
+                )
             evidence_rules.check_totals(self.files, merged)
             previous = {
                 "evidence": copy.deepcopy(dispute["evidence"]),
@@ -305,6 +338,7 @@ class StripeState:
                 "status": dispute["status"],
             }
             dispute["evidence"] = merged
+            self._judge_ce3(account, dispute)
             details = dispute["evidence_details"]
             details["has_evidence"] = True
             if isinstance(params.get("metadata"), dict):

@@ -11,6 +11,8 @@ from pathlib import PurePosixPath
 
 import msgspec
 
+from engine.evidence.visa_ce3.model import Ce3Evidence
+
 
 class TextField(enum.StrEnum):
     """Neutral fields that take text (names follow the richest processor's vocabulary)."""
@@ -88,6 +90,8 @@ class EvidenceFile(msgspec.Struct, frozen=True):
 class EvidencePacket(msgspec.Struct, frozen=True):
     texts: tuple[EvidenceText, ...] = ()
     files: tuple[EvidenceFile, ...] = ()
+    visa_ce3: Ce3Evidence | None = None
+    """Visa Compelling Evidence 3.0: set only when the dispute qualifies by Visa's rules."""
 
     def text(self, field: TextField) -> str | None:
         return next((item.text for item in self.texts if item.field is field), None)
@@ -107,6 +111,8 @@ class EvidenceRules(msgspec.Struct, frozen=True, kw_only=True):
     total_text_limit: int | None = None
     file_size_limit: int | None = None
     total_file_size_limit: int | None = None
+    takes_visa_ce3: bool = False
+    """The provider sends a Visa Compelling Evidence 3.0 block (``EvidencePacket.visa_ce3``)."""
 
 
 class Violation(msgspec.Struct, frozen=True):

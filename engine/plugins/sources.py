@@ -9,6 +9,7 @@ import msgspec
 
 from engine.disputes.model import DisputeState
 from engine.evidence.model import EvidenceText
+from engine.evidence.visa_ce3.model import Eligibility, PaymentRecord
 from engine.settings import Settings
 
 
@@ -41,6 +42,11 @@ class Contribution(msgspec.Struct, frozen=True, kw_only=True):
     sections: tuple[Section, ...] = ()
     facts: dict[str, str] = {}
     """Named facts for the receipt (``total_amount_paid``, ``product``…), shown as given."""
+    payments: tuple[PaymentRecord, ...] = ()
+    """Per-payment facts (the disputed payment and the customer's others: IP, device, account
+    id…) from which Visa Compelling Evidence 3.0 finds prior undisputed payments."""
+    visa_ce3: Eligibility | None = None
+    """The processor's word on CE 3.0 for this dispute; only its own source gives it."""
 
 
 class EvidenceContext(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ files_root = "/path/to/app/uploads"        # local image paths must resolve insi
 allowed_hosts = ["cdn.example.com"]         # image URLs may only come from these hosts
 [[evidence_sources.app_sql.queries]]
 name = "designs"
-kind = "images"                             # images | facts | activity
+kind = "images"                             # images | facts | activity | payments
 sql = '''SELECT image AS image, prompt AS caption, created_at
          FROM designs WHERE user_email = :customer_email'''
 ```
@@ -29,7 +29,7 @@ from engine.errors import SettingError
 
 SECTION = "[evidence_sources.app_sql]"
 PARAMETERS = frozenset({"customer_email", "customer_id", "payment_id", "dispute_id"})
-KINDS = frozenset({"images", "facts", "activity"})
+KINDS = frozenset({"images", "facts", "activity", "payments"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -116,7 +116,7 @@ def _query(index: int, raw: object) -> Query:
     )
     if not isinstance(title, str):
         raise _error(f"{where}.title", "must be a string")
-    default_rows = {"images": 50, "facts": 100, "activity": 500}[kind]
+    default_rows = {"images": 50, "facts": 100, "activity": 500, "payments": 500}[kind]
     max_rows = raw.get("max_rows", default_rows)
     if not isinstance(max_rows, int) or max_rows < 1:
         raise _error(f"{where}.max_rows", "must be a positive whole number")

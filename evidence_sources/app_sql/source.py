@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from engine.evidence.visa_ce3.model import PaymentRecord
 from engine.plugins.sources import (
     Attachment,
     Contribution,
@@ -29,6 +30,7 @@ from engine.plugins.sources import (
 from engine.settings import Settings
 from evidence_sources.app_sql.config import AppSqlConfig, Query, parse_config
 from evidence_sources.app_sql.images import ImageRefused, resolve_image
+from evidence_sources.app_sql.payments import payment_records
 
 log = logging.getLogger("disputes.evidence.app_sql")
 
@@ -68,6 +70,7 @@ class AppSqlSource(EvidenceSource):
         attachments: list[Attachment] = []
         sections: list[Section] = []
         facts: dict[str, str] = {}
+        payments: list[PaymentRecord] = []
         with self._reading() as connection:
             for query in self.config.queries:
                 bound = {name: parameters.get(name) for name in query.parameters}
@@ -80,9 +83,16 @@ class AppSqlSource(EvidenceSource):
                     attachments.extend(self._images(query, rows, Path(context.work_dir)))
                 elif query.kind == "facts":
                     facts.update(_facts(rows))
+                elif query.kind == "payments":
+                    payments.extend(payment_records(query.name, rows))
                 elif rows:
                     sections.append(_activity(query, columns, rows))
-        return Contribution(attachments=tuple(attachments), sections=tuple(sections), facts=facts)
+        return Contribution(
+            attachments=tuple(attachments),
+            sections=tuple(sections),
+            facts=facts,
+            payments=tuple(payments),
+        )
 
     def _images(self, query: Query, rows: list[dict[str, Any]], work_dir: Path) -> list[Attachment]:
         found = []

@@ -120,6 +120,7 @@ EVIDENCE_RULES = EvidenceRules(
     total_text_limit=TOTAL_TEXT_LIMIT,
     file_size_limit=FILE_SIZE_LIMIT,
     total_file_size_limit=DISPUTE_FILES_LIMIT,
+    takes_visa_ce3=True,
 )
 """Every neutral field is one of Stripe's, under the same name (checked against
 stripe-python's ``DisputeUpdateParamsEvidence`` by the tests)."""

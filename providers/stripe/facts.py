@@ -1,8 +1,11 @@
 """``stripe_facts``: what Stripe itself knows about the customer, for the evidence packet.
 
-Customer name, email and billing address come from the disputed charge's billing details, the
-purchase IP from its Radar review, and ``total_amount_paid`` from the customer's charges in
-Stripe (succeeded charges minus refunds) — not the merchant's local figure, which may be stale.
+Customer name, email and billing address come from the disputed charge's billing details (the
+customer object fills what the charge lacks), the purchase IP from its Radar review, and
+``total_amount_paid`` from the customer's charges in Stripe (succeeded charges minus refunds) —
+not the merchant's local figure, which may be stale.
+For Visa Compelling Evidence 3.0 it reads the dispute's eligibility and hands the engine the
+customer's charges in Visa's window as per-payment facts.
 """
 
 from __future__ import annotations
@@ -12,12 +15,17 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import msgspec
+
 from engine.disputes.money import format_amount
-from engine.errors import NotConfigured
+from engine.errors import DisputeUnknown, NotConfigured
 from engine.evidence.model import EvidenceText, TextField
 from engine.evidence.packet import facts as known
+from engine.evidence.visa_ce3.model import PaymentRecord
+from engine.evidence.visa_ce3.rules import in_window
 from engine.plugins.sources import Contribution, EvidenceContext, EvidenceSource
 from engine.settings import Settings
+from providers.stripe import visa_ce3
 from providers.stripe.consts import PROVIDER_ID
 from providers.stripe.mapping import minor_to_money
 from providers.stripe.provider import api_from_settings
@@ -48,9 +56,16 @@ class StripeFacts(EvidenceSource):
         facts: dict[str, str] = {}
         texts: list[EvidenceText] = []
         billing = charge.get("billing_details") or {}
-        name = billing.get("name") or dispute.customer_name
-        email = billing.get("email") or charge.get("receipt_email") or dispute.customer_email
-        address = _address_text(billing.get("address"))
+        customer = charge.get("customer")
+        profile = self._customer(charge, dispute.account)
+        name = billing.get("name") or profile.get("name") or dispute.customer_name
+        email = (
+            billing.get("email")
+            or charge.get("receipt_email")
+            or profile.get("email")
+            or dispute.customer_email
+        )
+        address = _address_text(billing.get("address")) or _address_text(profile.get("address"))
         ip_address = self._purchase_ip(charge, dispute.account)
         for field, value, fact in (
             (TextField.CUSTOMER_NAME, name, known.CUSTOMER_NAME),
@@ -62,7 +77,6 @@ class StripeFacts(EvidenceSource):
                 texts.append(EvidenceText(field, str(value)))
                 facts[fact] = str(value)
         facts.update(_charge_facts(charge))
-        customer = charge.get("customer")
         charges = (
             list(self.api.iter_customer_charges(str(customer), dispute.account))
             if customer
@@ -71,7 +85,51 @@ class StripeFacts(EvidenceSource):
         facts.update(_amount_paid(charges))
         if customer:
             facts[known.CUSTOMER_ID] = str(customer)
-        return Contribution(texts=tuple(texts), facts=facts)
+        offer = visa_ce3.eligibility(self.api.retrieve_dispute(dispute.dispute_id, dispute.account))
+        payments = (
+            self._payments(charge, ip_address, charges, dispute.account) if offer.offered else ()
+        )
+        return Contribution(texts=tuple(texts), facts=facts, payments=payments, visa_ce3=offer)
+
+    def _customer(self, charge: dict[str, Any], account: str | None) -> dict[str, Any]:
+        """The customer object, read only when the charge lacks a name, email or address: it
+        holds what the customer gave at sign-up (a deleted customer holds nothing)."""
+        customer = charge.get("customer")
+        billing = charge.get("billing_details") or {}
+        complete = billing.get("name") and billing.get("email") and billing.get("address")
+        if not customer or complete:
+            return {}
+        try:
+            found = self.api.retrieve_customer(str(customer), account)
+        except DisputeUnknown:  # the API's "resource_missing": the customer is gone
+            return {}
+        return {} if found.get("deleted") else found
+
+    def _payments(
+        self,
+        disputed: dict[str, Any],
+        disputed_ip: str | None,
+        charges: list[dict[str, Any]],
+        account: str | None,
+    ) -> tuple[PaymentRecord, ...]:
+        """The disputed charge and the customer's other charges; purchase IPs (one Radar review
+        each) are read only for those that could be priors: paid, undisputed, in Visa's window."""
+        records = [visa_ce3.payment_record(disputed, disputed_ip)]
+        disputed_at = records[0].created_at
+        for charge in charges:
+            if charge.get("id") == disputed.get("id"):
+                continue
+            candidate = visa_ce3.payment_record(charge, None)
+            if (
+                candidate.undisputed
+                and candidate.created_at
+                and disputed_at
+                and in_window(disputed_at, candidate.created_at)
+            ):
+                ip_address = self._purchase_ip(charge, account)
+                candidate = msgspec.structs.replace(candidate, customer_purchase_ip=ip_address)
+            records.append(candidate)
+        return tuple(records)
 
     def _purchase_ip(self, charge: dict[str, Any], account: str | None) -> str | None:
         review = charge.get("review")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from engine.disputes.model import DisputeEvent, DisputeState, Stage
 from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
 from engine.evidence.model import EvidenceRules, validate_packet
+from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
 from engine.plugins.provider import (
     Capabilities,
     DisputeProvider,
@@ -23,7 +24,7 @@ from engine.plugins.provider import (
     WebhookVerdict,
 )
 from engine.settings import Settings, parse_int
-from providers.stripe import webhook
+from providers.stripe import visa_ce3, webhook
 from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, connect_scope_from_settings
 from providers.stripe.connect import VARIABLE as CONNECT_VARIABLE
 from providers.stripe.consts import (
@@ -209,7 +210,9 @@ class StripeProvider(DisputeProvider):
                 idempotency_key=f"{key}:file:{document.field.value}",
             )
         texts = {item.field.value: item.text for item in packet.texts}
-        evidence = {**texts, **uploaded}
+        evidence: dict[str, Any] = {**texts, **uploaded}
+        if packet.visa_ce3 is not None:
+            evidence["enhanced_evidence"] = visa_ce3.enhanced_evidence(packet.visa_ce3)
         try:
             answer = self.api.update_dispute(
                 dispute.dispute_id,
@@ -221,14 +224,23 @@ class StripeProvider(DisputeProvider):
         except ProviderRejected as refusal:
             answer = self._already_holds(dispute.dispute_id, dispute.account, texts, refusal)
         details = answer.get("evidence_details") or {}
+        response: dict[str, object] = {
+            "id": answer.get("id"),
+            "status": answer.get("status"),
+            "submission_count": details.get("submission_count"),
+            "files": dict(uploaded),
+        }
+        after = visa_ce3.eligibility(answer)
+        if after.offered:
+            # Stripe's own verdict once the block is in: what the detail page shows as "after".
+            response[VISA_CE3_RESPONSE_KEY] = {
+                "sent": packet.visa_ce3 is not None,
+                "status": after.status,
+                "required_actions": list(after.required_actions),
+            }
         return SubmissionReceipt(
             submitted=request.submit,
-            response={
-                "id": answer.get("id"),
-                "status": answer.get("status"),
-                "submission_count": details.get("submission_count"),
-                "files": dict(uploaded),
-            },
+            response=response,
             uploaded_files=uploaded,
         )
 

@@ -73,7 +73,7 @@ class StripeApi:
         self,
         dispute_id: str,
         *,
-        evidence: dict[str, str],
+        evidence: dict[str, Any],
         submit: bool,
         account: str | None,
         idempotency_key: str,
@@ -140,6 +140,12 @@ class StripeApi:
     def retrieve_charge(self, charge_id: str, account: str | None) -> dict[str, Any]:
         return _call(
             lambda: self._client.v1.charges.retrieve(charge_id, options=_options(account)),
+            account,
+        ).to_dict()
+
+    def retrieve_customer(self, customer_id: str, account: str | None) -> dict[str, Any]:
+        return _call(
+            lambda: self._client.v1.customers.retrieve(customer_id, options=_options(account)),
             account,
         ).to_dict()
 

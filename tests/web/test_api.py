@@ -65,7 +65,10 @@ def test_a_dispute_has_exactly_the_design_shape_with_every_field_present(
     assert item["respond_by"] == "2026-03-10T00:00:00Z"
     assert item["provider_status"] == "raw_needs_response"
     evidence = item["evidence"]
-    assert set(evidence) == {"state", "version", "submitted_at", "fields", "files", "readiness"}
+    assert set(evidence) == {
+        "state", "version", "submitted_at", "fields", "files", "readiness", "visa_ce3"
+    }  # fmt: skip
+    assert evidence["visa_ce3"] is None  # the processor offered no CE 3.0 for it
     # A fraud dispute needs the customer's identity and the purchase's traces besides a
     # product description.
     assert evidence["readiness"] == {
@@ -103,6 +106,7 @@ def test_a_dispute_without_evidence_still_has_every_field(
     assert set(body) == DISPUTE_FIELDS
     assert body["evidence"] == {
         "state": "none", "version": None, "submitted_at": None, "fields": {}, "files": [],
+        "visa_ce3": None,
         "readiness": {
             "complete": False,
             "missing": [

@@ -20,6 +20,7 @@ from engine.decisions.expected_value import Recommendation, WinHistory
 from engine.disputes.model import Funds, Stage, Status
 from engine.disputes.money import format_amount
 from engine.evidence.readiness import Readiness, version_readiness
+from engine.evidence.visa_ce3.view import ce3_view
 
 DecimalText = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 """An exact amount in major units: ``"798.29"``."""
@@ -38,6 +39,28 @@ class ReadinessOut(msgspec.Struct, kw_only=True):
     missing: list[str]
 
 
+class Ce3Out(msgspec.Struct, kw_only=True):
+    qualified: bool
+    reasons: list[str]
+    prior_payments: list[str]
+    status_before: str | None
+    """The processor's CE 3.0 status when the version was built."""
+    required_actions_before: list[str]
+
+
+def _ce3_out(sources: dict[str, Any] | None) -> Ce3Out | None:
+    view = ce3_view(sources)
+    if view is None:
+        return None
+    return Ce3Out(
+        qualified=view.qualified,
+        reasons=view.reasons,
+        prior_payments=view.prior_payments,
+        status_before=view.status_before,
+        required_actions_before=view.required_actions_before,
+    )
+
+
 class EvidenceOut(msgspec.Struct, kw_only=True):
     state: str
     version: int | None
@@ -45,6 +68,9 @@ class EvidenceOut(msgspec.Struct, kw_only=True):
     fields: dict[str, str]
     files: list[FileOut]
     readiness: ReadinessOut
+    visa_ce3: Ce3Out | None = None
+    """Visa Compelling Evidence 3.0, when the processor offers it: whether the latest version
+    qualifies and, if not, why (``null`` when not offered)."""
 
 
 class EventOut(msgspec.Struct, kw_only=True):
@@ -173,6 +199,7 @@ def evidence_out(
             for record in latest.files
         ],
         readiness=_readiness(version_readiness(dispute.reason, latest.fields, latest.files)),
+        visa_ce3=_ce3_out(latest.sources),
     )
 
 

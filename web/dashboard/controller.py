@@ -21,6 +21,7 @@ from engine.disputes.sync import last_reports
 from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.evidence.readiness import version_readiness
 from engine.evidence.submit_policy.held import HELD_STATES
+from engine.evidence.visa_ce3.view import ce3_view
 from engine.runtime import Runtime
 from web.actions import (
     ActionRefused,
@@ -170,6 +171,9 @@ class DashboardController(Controller):
             if versions
             else None
         )
+        visa_ce3 = ce3_view(
+            versions[0].sources if versions else None, (s.response for s in submissions)
+        )
         origins = link_origins([f["link"] for f in files])
         csp = BASE_CSP.replace("frame-src 'self'", " ".join(["frame-src 'self'", *origins]))
         return Template(
@@ -191,6 +195,7 @@ class DashboardController(Controller):
                 and not can_mark_sent(runtime, provider),
                 "held_submission": held,
                 "readiness": readiness,
+                "visa_ce3": visa_ce3,
                 "due_in": due_in,
                 "now": utcnow(),
                 "queued": request.query_params.get("queued") == "1",

@@ -4,7 +4,8 @@ No claim without backing: the claim for the dispute's reason is only made when t
 rests on are in the packet (else the page says plainly what the document collects), each fact
 listed is one the packet holds, and the exhibit list names only what was really included —
 refused images are not counted. Page numbers are WeasyPrint's own (``target-counter``), so
-they are the pages the bank will see.
+they are the pages the bank will see — attached PDFs included, whose pages the page counter
+skips over in the rendered document before they are inserted.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ class Exhibit:
     title: str
     detail: str
     numbered: bool = True
-    """Whether the page number can be printed: attached PDFs are inserted after rendering, so
-    WeasyPrint cannot know where the second one starts; they are listed in order instead."""
+    """Whether the page number is printed (WeasyPrint's ``target-counter``). Attached PDFs are
+    inserted after rendering; their separators' page counter skips the pages inserted before
+    them (``base.css``), so their numbers are the final ones too."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ def cover_view(
         Exhibit(
             item.anchor,
             item.name,
-            f"{item.pages} page{_s(item.pages)}, attached at the end as document {item.number}",
-            numbered=False,
+            f"attached document {item.number}: a cover sheet, then its {item.pages} "
+            f"page{_s(item.pages)}",
         )
         for item in attached
     )

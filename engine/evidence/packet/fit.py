@@ -11,6 +11,8 @@ last images are left out and the document says how many — the packet is never 
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -21,6 +23,7 @@ from engine.evidence.packet import appendix
 from engine.evidence.packet.cover import cover_view
 from engine.evidence.packet.documents import (
     PacketContent,
+    PacketImage,
     RenderedImage,
     footer_text,
     receipt_view,
@@ -30,6 +33,7 @@ from engine.evidence.packet.fetcher import ResourceFetcher
 from engine.evidence.packet.images import (
     EncodedImage,
     ImageRefused,
+    best_rendition,
     encode_within,
     load_image,
     smallest_size,
@@ -53,6 +57,8 @@ MAX_IMAGE_BYTES = 700_000
 BASE_OVERHEAD = 90_000
 PER_IMAGE_OVERHEAD = 3_000
 MAX_ATTEMPTS = 6
+MAX_PREPARE_THREADS = min(4, os.cpu_count() or 1)
+"""Images decoded side by side at most (each holds a full decoded bitmap in memory)."""
 
 
 class PacketTooLarge(DisputeEngineError):
@@ -92,19 +98,27 @@ class _Candidate:
     created_at: str | None
     image: Image.Image
     smallest: int = 0
+    best: EncodedImage | None = None
+    """The first rung of the encoding ladder, made while loading (see ``_prepare``)."""
 
 
 def build_documents(content: PacketContent, limits: PacketLimits) -> BuiltDocuments:
-    receipt_fetcher = ResourceFetcher()
-    footer = footer_text(content)
-    receipt_doc = receipt_view(content)
-    receipt_doc.letterhead = letterhead(content.merchant, receipt_fetcher)
-    receipt = html_to_pdf(
-        render_html("receipt.html", receipt_fetcher, footer, receipt_doc), receipt_fetcher
-    )
-    if len(receipt.data) > limits.file_bytes:
-        raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
-    candidates, unreadable = _load_candidates(content)
+    # The images are decoded and encoded in worker threads (Pillow releases the GIL) while
+    # this thread lays out the receipt.
+    with ThreadPoolExecutor(MAX_PREPARE_THREADS, thread_name_prefix="packet-image") as pool:
+        preparing = [pool.submit(_prepare, image) for image in content.images]
+        receipt_fetcher = ResourceFetcher()
+        footer = footer_text(content)
+        receipt_doc = receipt_view(content)
+        receipt_doc.letterhead = letterhead(content.merchant, receipt_fetcher)
+        receipt = html_to_pdf(
+            render_html("receipt.html", receipt_fetcher, footer, receipt_doc), receipt_fetcher
+        )
+        if len(receipt.data) > limits.file_bytes:
+            for future in preparing:
+                future.cancel()
+            raise PacketTooLarge(f"the receipt alone is {len(receipt.data)} bytes")
+        candidates, unreadable = _candidates(content, [f.result() for f in preparing])
     service_cap = min(limits.file_bytes, limits.total_bytes - len(receipt.data))
     prepared, unusable = appendix.prepare(content.documents, service_cap, limits.pages)
     chosen, left = _choose_documents(
@@ -235,18 +249,30 @@ def _fit_service(
     return service, 0
 
 
-def _load_candidates(content: PacketContent) -> tuple[list[_Candidate], dict[str, str]]:
+def _prepare(image: PacketImage) -> _Candidate | ImageRefused:
+    """Decode one image and make its smallest and best renditions. Pillow releases the GIL
+    while decoding, resizing and encoding, so images are prepared side by side."""
+    try:
+        decoded = load_image(image.path)
+    except ImageRefused as error:
+        return error
+    candidate = _Candidate(image.name, image.caption, image.created_at, decoded)
+    candidate.smallest = smallest_size(decoded)
+    candidate.best = best_rendition(decoded)
+    return candidate
+
+
+def _candidates(
+    content: PacketContent, prepared: list[_Candidate | ImageRefused]
+) -> tuple[list[_Candidate], dict[str, str]]:
+    """The readable images in order, and why each other one is not."""
     candidates: list[_Candidate] = []
     unreadable: dict[str, str] = {}
-    for image in content.images:
-        try:
-            decoded = load_image(image.path)
-        except ImageRefused as error:
-            unreadable[image.name] = str(error)
-            continue
-        candidate = _Candidate(image.name, image.caption, image.created_at, decoded)
-        candidate.smallest = smallest_size(decoded)
-        candidates.append(candidate)
+    for image, outcome in zip(content.images, prepared, strict=True):
+        if isinstance(outcome, ImageRefused):
+            unreadable[image.name] = str(outcome)
+        else:
+            candidates.append(outcome)
     return candidates, unreadable
 
 
@@ -261,7 +287,7 @@ def _encode(candidates: list[_Candidate], room: int) -> list[EncodedImage] | Non
         # A small image leaves part of its share unused: pass it on to the ones after it.
         remaining = len(candidates) - index
         budget = min(MAX_IMAGE_BYTES, max(share, (room - spent) // remaining))
-        result = encode_within(candidate.image, budget)
+        result = encode_within(candidate.image, budget, candidate.best)
         if result is None:
             return None
         encoded.append(result)

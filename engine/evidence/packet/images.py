@@ -58,26 +58,43 @@ def load_image(path: str) -> Image.Image:
 
 
 def fit_edge(image: Image.Image, edge: int) -> Image.Image:
+    """``image`` shrunk to ``edge`` pixels on its long side. Bicubic: for the gentle downscales
+    the ladder makes it looks the same as Lanczos at 70 % of the time (``bench.packet``)."""
     if max(image.size) <= edge:
         return image
     copy = image.copy()
-    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    copy.thumbnail((edge, edge), Image.Resampling.BICUBIC)
     return copy
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> EncodedImage:
+    """Baseline JPEG: progressive and optimised Huffman tables save about 8 % of the bytes but
+    take six times as long to encode, and the ladder encodes every image at least twice."""
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(buffer, "JPEG", quality=quality)
     return EncodedImage(buffer.getvalue(), image.width, image.height)
 
 
-def encode_within(image: Image.Image, budget: int) -> EncodedImage | None:
+def best_rendition(image: Image.Image) -> EncodedImage:
+    """The first rung of :func:`encode_within`'s ladder: what it returns whenever that fits the
+    budget (computed ahead, in parallel, by the packet builder)."""
+    return encode_jpeg(fit_edge(image, EDGE_LADDER[0]), QUALITY_LADDER[0])
+
+
+def encode_within(
+    image: Image.Image, budget: int, best: EncodedImage | None = None
+) -> EncodedImage | None:
     """The best-looking JPEG of ``image`` not larger than ``budget`` bytes, or ``None`` when
-    even the smallest rendition is larger. Shrinks the edge first, then the quality."""
+    even the smallest rendition is larger. Shrinks the edge first, then the quality. ``best``
+    is :func:`best_rendition` of ``image`` when already made (the same bytes, not made twice)."""
+    if best is not None and len(best.data) <= budget:
+        return best
     current = image
     for edge in EDGE_LADDER:
         current = fit_edge(current, edge)
         for quality in QUALITY_LADDER:
+            if best is not None and (edge, quality) == (EDGE_LADDER[0], QUALITY_LADDER[0]):
+                continue  # known not to fit
             encoded = encode_jpeg(current, quality)
             if len(encoded.data) <= budget:
                 return encoded

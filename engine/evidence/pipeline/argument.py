@@ -147,7 +147,12 @@ class _Case:
     def rebuttal(self, given: Mapping[TextField, str]) -> list[str]:
         reason = self.reason
         if reason in (Reason.FRAUDULENT, Reason.UNRECOGNIZED):
-            return present(self.purchase(), self.identity(), *self.use(after_dispute=True))
+            return present(
+                self.purchase(),
+                self.identity(),
+                *self.verification(),
+                *self.use(after_dispute=True),
+            )
         if reason is Reason.PRODUCT_NOT_RECEIVED:
             return present(self.purchase(), self.delivered(), *self.use())
         if reason in (Reason.PRODUCT_UNACCEPTABLE, Reason.CREDIT_NOT_PROCESSED):
@@ -220,6 +225,17 @@ class _Case:
         under = f" under the customer's {and_list(parts)}" if parts else ""
         from_ip = f"{',' if parts else ''} from IP address {ip}" if ip else ""
         return f"The purchase was made{under}{from_ip}."
+
+    def verification(self) -> list[str | None]:
+        """The issuer's card checks and the 3-D Secure result, as the processor reported them
+        (fraud reviewers weigh both); nothing when it reported none."""
+        checks, secure = self.fact(known.CARD_CHECKS), self.fact(known.THREE_D_SECURE)
+        return [
+            f"At purchase the card issuer checked the card details given: {checks}."
+            if checks
+            else None,
+            f"3-D Secure result at purchase: {secure}." if secure else None,
+        ]
 
     def service_date(self) -> str | None:
         given = self.fact(known.SERVICE_DATE)

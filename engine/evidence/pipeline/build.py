@@ -31,12 +31,14 @@ from engine.evidence.model import (
 )
 from engine.evidence.packet import PacketContent, PacketImage, PacketLimits, PacketTooLarge
 from engine.evidence.packet import build_documents as render_documents
+from engine.evidence.packet import facts as known_facts
 from engine.evidence.packet.appendix import INCLUDED, DocumentOutcome
 from engine.evidence.packet.documents import PacketDocument, merged_facts
 from engine.evidence.pipeline.argument import compose_argument
 from engine.evidence.pipeline.collect import Collected, build_sources, collect
 from engine.evidence.pipeline.identity import record_customer_identity
 from engine.evidence.pipeline.texts import plan_texts
+from engine.evidence.visa_ce3.assess import RECORD_KEY, assess, encode_evidence, merge_payments
 from engine.merchant import MerchantIdentity
 from engine.runtime import Runtime
 from engine.storage.names import object_name
@@ -204,7 +206,19 @@ def _build(
                 "in_packet": accepted,
             }
         )
-    packet = EvidencePacket(texts=tuple(plan.texts), files=tuple(files))
+    ce3 = assess(
+        dispute,
+        collected.visa_ce3,
+        merge_payments(collected.payments),
+        product_description=facts.get(known_facts.PRODUCT)
+        or seller_product(runtime.settings.merchant),
+    )
+    visa_ce3 = ce3.evidence if ce3 is not None and rules.takes_visa_ce3 else None
+    if ce3 is not None:
+        record[RECORD_KEY] = ce3.as_record()
+    if visa_ce3 is not None:
+        fields[RECORD_KEY] = encode_evidence(visa_ce3)
+    packet = EvidencePacket(texts=tuple(plan.texts), files=tuple(files), visa_ce3=visa_ce3)
     violations = validate_packet(
         packet, rules, {f.path: Path(f.path).stat().st_size for f in files}
     )

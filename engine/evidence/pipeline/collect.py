@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.disputes.model import DisputeState
 from engine.evidence.model import EvidenceText
+from engine.evidence.visa_ce3.model import Eligibility, PaymentRecord
 from engine.plugins.sources import (
     Attachment,
     Contribution,
@@ -50,6 +51,8 @@ class SourceReport:
             record["texts"] = [item.field.value for item in contribution.texts]
             record["facts"] = sorted(contribution.facts)
             record["sections"] = [section.title for section in contribution.sections]
+            if contribution.payments:
+                record["payments"] = len(contribution.payments)
             record["attachments"] = [
                 {"name": item.name, "mime": item.mime, "provenance": item.provenance}
                 for item in contribution.attachments
@@ -69,6 +72,8 @@ class Collected:
     origins: list[tuple[str, int]] = field(default_factory=list)
     """For each attachment: the source that gave it and its index in that source's record."""
     conflicts: list[str] = field(default_factory=list)
+    payments: list[PaymentRecord] = field(default_factory=list)
+    visa_ce3: Eligibility | None = None
 
     def merge(self, name: str, contribution: Contribution) -> None:
         seen = {item.field for item in self.texts}
@@ -84,6 +89,9 @@ class Collected:
         self.sections.extend(contribution.sections)
         self.attachments.extend(contribution.attachments)
         self.origins.extend((name, index) for index in range(len(contribution.attachments)))
+        self.payments.extend(contribution.payments)
+        if self.visa_ce3 is None:
+            self.visa_ce3 = contribution.visa_ce3
 
 
 def build_sources(

@@ -33,6 +33,7 @@ from engine.evidence.pipeline.build import SETTLED, build_version, set_dispute_e
 from engine.evidence.readiness import Readiness, version_readiness
 from engine.evidence.submission import SubmissionRefused, submit_version
 from engine.evidence.submit_policy import Hold, submit_decision
+from engine.evidence.visa_ce3.assess import RECORD_KEY, decode_evidence
 from engine.notifications.notifier import NotificationKind
 from engine.notifications.outbox import announce
 from engine.plugins.provider import DisputeProvider
@@ -303,7 +304,12 @@ def load_packet(runtime: Runtime, dispute_pk: int, version: int, work_dir: Path)
         local = work_dir / f"{record['kind']}.pdf"
         local.write_bytes(data)
         documents.append(EvidenceFile(FileField(record["kind"]), str(local), record["mime"]))
-    return EvidencePacket(texts=texts, files=tuple(documents))
+    ce3 = fields.get(RECORD_KEY)
+    return EvidencePacket(
+        texts=texts,
+        files=tuple(documents),
+        visa_ce3=decode_evidence(ce3) if isinstance(ce3, str) else None,
+    )
 
 
 def _pending_submission(runtime: Runtime, dispute_pk: int) -> int | None:

@@ -141,3 +141,47 @@ def test_card_brand_checks_and_3d_secure_come_from_the_charge(
     facts = contribution(stripe_runtime, state_of(stripe_runtime, str(other["id"])), tmp_path).facts
     assert facts["payment_method"] == "Visa •••• 4242"
     assert "card_checks" not in facts and "three_d_secure" not in facts
+
+
+def test_the_customer_object_fills_what_the_charge_lacks(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    # Given a charge with only a billing name, and a customer object with email and address
+    books = stripe_emulator.state
+    customer = books.add_customer(
+        name="Someone Else",
+        email="grace@example.com",
+        address={
+            "line1": "1 Navy Way",
+            "line2": None,
+            "city": "Arlington",
+            "postal_code": "22202",
+            "state": "VA",
+            "country": "US",
+        },
+    )
+    charge = books.add_charge(
+        customer=str(customer["id"]),
+        billing_details={"name": "Grace Hopper", "email": None, "address": None, "phone": None},
+    )
+    dispute = books.add_dispute(charge=str(charge["id"]), emit=False)
+    # When the facts source runs
+    result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
+    # Then the charge's own name stands and the customer object gives the rest
+    texts = {item.field: item.text for item in result.texts}
+    assert texts[TextField.CUSTOMER_NAME] == "Grace Hopper"
+    assert texts[TextField.CUSTOMER_EMAIL_ADDRESS] == "grace@example.com"
+    assert texts[TextField.BILLING_ADDRESS] == "1 Navy Way, 22202 Arlington, VA, US"
+    assert result.facts["customer_email"] == "grace@example.com"
+
+
+def test_a_customer_stripe_no_longer_has_adds_nothing_and_breaks_nothing(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, tmp_path: Path
+) -> None:
+    books = stripe_emulator.state
+    charge = books.add_charge(customer="cus_Gone")
+    dispute = books.add_dispute(charge=str(charge["id"]), emit=False)
+    result = contribution(stripe_runtime, state_of(stripe_runtime, str(dispute["id"])), tmp_path)
+    assert result.facts["customer_id"] == "cus_Gone"
+    assert TextField.CUSTOMER_EMAIL_ADDRESS not in {item.field for item in result.texts}
+    assert stripe_emulator.requests_for("GET", r"/v1/customers/cus_Gone")[0].status == 404

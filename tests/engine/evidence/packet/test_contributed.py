@@ -195,3 +195,32 @@ def test_a_flood_of_documents_is_not_even_parsed_past_what_can_fit(tmp_path: Pat
     assert squashed(f"{len(left)} of {ROOMY.pages} attached PDF documents were left out") in (
         squashed(text_of(built.service_documentation.data))
     )
+
+
+def test_the_exhibit_list_gives_each_attached_document_its_final_page(tmp_path: Path) -> None:
+    # Given three contributed PDFs of 3, 2 and 1 pages
+    documents = [
+        attached(document_pdf(tmp_path / f"{name}.pdf", name, pages), index)
+        for index, (name, pages) in enumerate((("Invoice", 3), ("Contract", 2), ("Chat", 1)))
+    ]
+    # When the service documentation is built
+    built = build_documents(content(*documents), ROOMY)
+    pages = page_texts(built.service_documentation.data)
+    # Then the cover lists each document with the page its separator really is on, and the
+    # document's own pages follow it
+    listed = {}
+    for line in pages[0].splitlines():
+        for document in documents:
+            if line.startswith(document.name) and " page " in line:
+                listed[document.name] = int(line.rsplit(" page ", 1)[1])
+    assert set(listed) == {"Invoice.pdf", "Contract.pdf", "Chat.pdf"}
+    for number, (document, own_pages) in enumerate(zip(documents, (3, 2, 1), strict=True), 1):
+        separator = pages[listed[document.name] - 1]
+        assert f"Attached document {number}: {document.name}" in separator
+        title = document.name.removesuffix(".pdf")
+        for offset in range(1, own_pages + 1):
+            assert f"{title} page {offset}" in pages[listed[document.name] - 1 + offset]
+    # and every rendered page's footer carries its true place in the file
+    for index, text in enumerate(pages, start=1):
+        if "Attached document" in text or "Response to the dispute" in text:
+            assert f"Page {index}" in text, (index, text[-80:])

@@ -224,6 +224,27 @@ def test_a_missing_fact_drops_its_sentence(reason: str) -> None:
     assert TextField.PRODUCT_DESCRIPTION not in texts
 
 
+@pytest.mark.parametrize("reason", [Reason.FRAUDULENT, Reason.UNRECOGNIZED])
+def test_a_fraud_claim_cites_the_card_checks_and_3d_secure_only_when_reported(
+    reason: Reason,
+) -> None:
+    checks = "address line 1: pass; postal code: pass; CVC: pass"
+    verified = {
+        **FACTS,
+        known.CARD_CHECKS: checks,
+        known.THREE_D_SECURE: "authenticated (version 2.2.0)",
+    }
+
+    texts = argue(reason, facts=verified)[TextField.UNCATEGORIZED_TEXT]
+
+    assert f"At purchase the card issuer checked the card details given: {checks}." in texts
+    assert "3-D Secure result at purchase: authenticated (version 2.2.0)." in texts
+    # Without them, nothing is said about either.
+    bare = argue(reason)[TextField.UNCATEGORIZED_TEXT]
+    assert "card issuer" not in bare
+    assert "3-D Secure" not in bare
+
+
 def test_identity_names_only_what_is_known() -> None:
     texts = argue(Reason.FRAUDULENT, facts={known.CUSTOMER_PURCHASE_IP: "198.51.100.2"})
 
