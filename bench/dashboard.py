@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bench.generate import generate
 from engine.db.database import Database
+from engine.db.migrate import upgrade
 from engine.db.models import Dispute
 from engine.decisions.assess import win_histories
 from engine.stats import compute_stats
@@ -55,12 +56,9 @@ def database_for(url: str, size: int) -> Database:
         database = Database(server.set(database=name).render_as_string(hide_password=False))
     else:
         database = Database(f"sqlite:///{url}_{size}.db")
-    have = 0
-    try:
-        with database.reading() as session:
-            have = session.scalar(select(func.count()).select_from(Dispute)) or 0
-    except Exception:  # noqa: BLE001 - not migrated yet: generate() migrates
-        have = 0
+    upgrade(database)  # a kept database follows the schema (0007 added columns)
+    with database.reading() as session:
+        have = session.scalar(select(func.count()).select_from(Dispute)) or 0
     if have < size:
         seconds = generate(database, size - have, start=have)
         print(f"generated {size - have} disputes in {seconds:.0f} s")
