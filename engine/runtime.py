@@ -46,7 +46,11 @@ class Runtime:
 
     @cached_property
     def book(self) -> DisputeBook:
-        return DisputeBook(self.database, after_apply=self._after_apply)
+        from engine.decisions.auto_accept import auto_accepter  # it needs this module's Runtime
+
+        # Policy, not announcement: conceding small disputes holds whatever else is hooked.
+        policy = auto_accepter(self.settings.accept_below)
+        return DisputeBook(self.database, after_apply=[*self._after_apply, policy])
 
     def provider(self, provider_id: str) -> DisputeProvider:
         """The provider ``provider_id``; :class:`NotConfigured` says what to set if it is off."""

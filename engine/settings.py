@@ -12,6 +12,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # long before ``respond_by`` a held version goes out in ``complete`` mode (0 = never).
     merchant: MerchantIdentity = MerchantIdentity()
     submit_before_deadline_hours: int = 24
+    accept_below: Decimal | None = None
+    """Disputes for less than this (major units of their currency) are accepted on their own."""
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -115,6 +118,7 @@ def load_settings(
             "DISPUTES_SUBMIT_BEFORE_DEADLINE_HOURS",
             default=24,
         ),
+        accept_below=parse_amount(values.get("ACCEPT_BELOW"), "DISPUTES_ACCEPT_BELOW"),
     )
 
 
@@ -147,6 +151,19 @@ def parse_timezone(value: str | None, variable: str) -> ZoneInfo:
         raise SettingError(
             variable, f"must be an IANA time zone such as Europe/Berlin, not {value!r}"
         ) from None
+
+
+def parse_amount(value: str | None, variable: str) -> Decimal | None:
+    """A positive amount in major units (``25.00``); blank or unset is ``None``."""
+    if value is None or not value.strip():
+        return None
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise SettingError(variable, f"must be an amount such as 25.00, not {value!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise SettingError(variable, f"must be an amount above zero, not {value!r}")
+    return amount
 
 
 def parse_int(value: str | None, variable: str, *, default: int, minimum: int = 0) -> int:

@@ -37,10 +37,14 @@ class WorkReason(enum.StrEnum):
     """A person approved the evidence version held for review: submit that very version."""
     DEADLINE = "deadline"
     """The response deadline is near and the held version was never acted on: send it."""
+    ACCEPT = "accept"
+    """The dispute is below ``DISPUTES_ACCEPT_BELOW``: concede it instead of fighting."""
 
 
 PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})
 """Work a person asked for: it takes the place of work the engine queued on its own."""
+OVERRIDING_REASONS = PERSON_REASONS | {WorkReason.ACCEPT}
+"""Work that takes the place of a plain respond already queued."""
 
 
 def queue_work(
@@ -49,7 +53,7 @@ def queue_work(
     """Queue work on ``dispute`` (inside the caller's transaction). A dispute already queued
     keeps its place; a person's request (regenerate, submit) overrides a plain respond.
     Returns True if queued."""
-    if dispute.work_state == WorkState.QUEUED and reason not in PERSON_REASONS:
+    if dispute.work_state == WorkState.QUEUED and reason not in OVERRIDING_REASONS:
         return False
     dispute.work_state = WorkState.QUEUED
     dispute.work_reason = reason

@@ -42,12 +42,17 @@ other exception stops the work with its message kept on the dispute."""
 
 
 def default_handler() -> DisputeHandler:
-    """The evidence pipeline's ``respond``, imported late: the pipeline imports the runtime and
-    the worker must load without pulling in WeasyPrint until there is work."""
+    """The evidence pipeline's ``respond``, imported late (the worker must load without pulling
+    in WeasyPrint until there is work); ``accept`` work goes to the accept use case."""
+    from engine.decisions.auto_accept import accept_queued
     from engine.evidence.pipeline import respond
 
-    handler: DisputeHandler = respond
-    return handler
+    def handle(runtime: Runtime, dispute_pk: int, reason: str) -> object:
+        if reason == queue.WorkReason.ACCEPT:
+            return accept_queued(runtime, dispute_pk)
+        return respond(runtime, dispute_pk, reason)
+
+    return handle
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"DISPUTES_TIMEZONE": "../../etc/passwd"}, "DISPUTES_TIMEZONE"),
         ({"DISPUTES_TIMEZONE": "/etc/localtime"}, "DISPUTES_TIMEZONE"),
         ({"DISPUTES_TIMEZONE": "America"}, "DISPUTES_TIMEZONE"),
+        ({"DISPUTES_ACCEPT_BELOW": "cheap"}, "DISPUTES_ACCEPT_BELOW"),
+        ({"DISPUTES_ACCEPT_BELOW": "-5"}, "DISPUTES_ACCEPT_BELOW"),
+        ({"DISPUTES_ACCEPT_BELOW": "NaN"}, "DISPUTES_ACCEPT_BELOW"),
+        ({"DISPUTES_ACCEPT_BELOW": "0"}, "DISPUTES_ACCEPT_BELOW"),
     ],
 )
 def test_a_bad_value_names_its_variable(

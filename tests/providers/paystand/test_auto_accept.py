@@ -1,0 +1,59 @@
+"""``DISPUTES_ACCEPT_BELOW`` at Paystand (no accept API): the decision is recorded once by the
+worker, the dispute reads accepted and no evidence is prepared; nothing is sent to Paystand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulators.paystand import PaystandEmulator
+from engine.db.migrate import upgrade
+from engine.runtime import Runtime
+from engine.testing import MakeSettings
+from engine.work.queue import WorkReason
+from engine.work.worker import Worker
+from tests.providers.paystand.conftest import LiveApp
+from tests.providers.paystand.helpers import dispute_row
+
+
+@pytest.fixture
+def runtime(make_settings: MakeSettings, paystand_settings: dict[str, str]) -> Iterator[Runtime]:
+    engine = Runtime(make_settings(accept_below="50", **paystand_settings))
+    upgrade(engine.database)
+    yield engine
+    engine.close()
+
+
+def test_a_small_paystand_dispute_is_accepted_without_evidence(
+    live_app: LiveApp, emulator: PaystandEmulator
+) -> None:
+    dispute, created = emulator.state.create_dispute(amount="49.99")
+    for body in (
+        created,
+        emulator.state.transition(dispute["id"], "processing"),
+        emulator.state.transition(dispute["id"], "active"),
+    ):
+        assert emulator.deliver(body) == 200
+    queued = dispute_row(live_app.runtime, dispute["id"])
+    assert queued is not None and queued.work_reason == WorkReason.ACCEPT
+    requests_before = list(emulator.state.requests)
+    Worker(live_app.runtime, idle_seconds=0).drain()
+    accepted = dispute_row(live_app.runtime, dispute["id"])
+    assert accepted is not None
+    assert (accepted.status, accepted.evidence_state) == ("accepted", "none")
+    assert emulator.state.requests == requests_before  # Paystand has no accept API
+
+
+def test_a_paystand_dispute_above_the_threshold_is_fought(
+    live_app: LiveApp, emulator: PaystandEmulator
+) -> None:
+    dispute, created = emulator.state.create_dispute(amount="50.00")
+    for body in (
+        created,
+        emulator.state.transition(dispute["id"], "processing"),
+        emulator.state.transition(dispute["id"], "active"),
+    ):
+        assert emulator.deliver(body) == 200
+    fought = dispute_row(live_app.runtime, dispute["id"])
+    assert fought is not None and fought.work_reason == WorkReason.RESPOND
