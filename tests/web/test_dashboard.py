@@ -56,6 +56,24 @@ def test_the_list_shows_stats_per_currency_and_the_deadline_window(
     assert "dp_due" in due_list and "dp_later" not in due_list
 
 
+def test_the_win_rate_by_reason_counts_only_decided_disputes(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    add_dispute(runtime, "dp_f1", Status.WON, reason="fraudulent")
+    add_dispute(runtime, "dp_f2", Status.WON, reason="fraudulent")
+    add_dispute(runtime, "dp_f3", Status.ACCEPTED, reason="fraudulent")
+    add_dispute(runtime, "dp_f4", Status.NEEDS_RESPONSE, reason="fraudulent")
+    add_dispute(runtime, "dp_d1", Status.LOST, reason="duplicate")
+    add_dispute(runtime, "dp_g1", Status.UNDER_REVIEW, reason="general")
+    html = signed_in.get("/disputes").text
+    rates = html[html.index('id="win-rate-by-reason"') :]
+    rates = rates[: rates.index("</ul>")]
+    items = re.findall(r'href="/disputes\?reason=(\w+)">[^<]+</a>.*?(\d+)% of (\d+)', rates, re.S)
+    # most decided first; accepted counts as lost; undecided reasons are left out
+    assert items == [("fraudulent", "67", "3"), ("duplicate", "0", "1")]
+    assert 'aria-label="67% won"' in rates and "general" not in rates
+
+
 def test_filters_narrow_the_list(signed_in: Client, runtime: Runtime) -> None:
     add_dispute(runtime, "dp_fraud")
     add_dispute(runtime, "dp_dup", reason="duplicate")

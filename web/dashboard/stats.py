@@ -33,6 +33,22 @@ class MonthOutcomes:
 
 
 @dataclass(frozen=True)
+class ReasonRate:
+    reason: str
+    won: int
+    lost: int
+    """Lost, accepted or expired."""
+
+    @property
+    def decided(self) -> int:
+        return self.won + self.lost
+
+    @property
+    def percent(self) -> int:
+        return round(self.won * 100 / self.decided) if self.decided else 0
+
+
+@dataclass(frozen=True)
 class DueSoon:
     provider: str
     dispute_id: str
@@ -53,6 +69,8 @@ class Stats:
     due_list: list[DueSoon] = field(default_factory=list)
     """The most urgent first."""
     months: list[MonthOutcomes] = field(default_factory=list)
+    reasons: list[ReasonRate] = field(default_factory=list)
+    """Win rate per reason, among the decided disputes of that reason (most decided first)."""
 
 
 def compute(session: Session, now: datetime) -> Stats:
@@ -90,4 +108,12 @@ def compute(session: Session, now: datetime) -> Stats:
             MonthOutcomes(share.key, share.won, share.lost, share.count - share.won - share.lost)
             for share in totals.by_month[-CHART_MONTHS:]
         ],
+        reasons=sorted(
+            (
+                ReasonRate(share.key, share.won, share.lost)
+                for share in totals.by_reason
+                if share.won + share.lost
+            ),
+            key=lambda rate: (-rate.decided, rate.reason),
+        ),
     )
