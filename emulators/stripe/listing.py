@@ -42,5 +42,5 @@ def list_page(
         "object": "list",
         "data": copy.deepcopy(page),
         "has_more": len(items) > limit,
-        "url": f"/v1/{kind}s",
+        "url": {"early_fraud_warning": "/v1/radar/early_fraud_warnings"}.get(kind, f"/v1/{kind}s"),
     }

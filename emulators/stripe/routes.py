@@ -8,6 +8,7 @@ from typing import Any
 
 from emulators.stripe.errors import ApiError
 from emulators.stripe.forms import Upload
+from emulators.stripe.radar import create_refund
 from emulators.stripe.state import StripeState
 
 _ID = r"([A-Za-z0-9_]+)"
@@ -40,6 +41,18 @@ class Router:
             ("GET", re.compile(r"/v1/accounts"), _list_accounts(state)),
             ("GET", re.compile(rf"/v1/reviews/{_ID}"), _retrieve(state, "review")),
             ("GET", re.compile(rf"/v1/customers/{_ID}"), _retrieve(state, "customer")),
+            (
+                "GET",
+                re.compile(r"/v1/radar/early_fraud_warnings"),
+                _listing(state, "early_fraud_warning", {"charge", "payment_intent"}),
+            ),
+            (
+                "GET",
+                re.compile(rf"/v1/radar/early_fraud_warnings/{_ID}"),
+                _retrieve(state, "early_fraud_warning"),
+            ),
+            ("POST", re.compile(r"/v1/refunds"), _create(state, create_refund)),
+            ("GET", re.compile(rf"/v1/refunds/{_ID}"), _retrieve(state, "refund")),
         ]
 
     def resolve(self, method: str, path: str) -> tuple[Handler, tuple[str, ...]]:
@@ -95,6 +108,17 @@ def _by_id(operation: ByIdOperation) -> Handler:
         return operation(account, args[0], params)
 
     return by_id
+
+
+def _create(
+    state: StripeState, operation: Callable[[StripeState, str, dict[str, Any]], dict[str, Any]]
+) -> Handler:
+    def create(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return operation(state, account, params)
+
+    return create
 
 
 def _create_file(state: StripeState) -> Handler:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from emulators.stripe.errors import ApiError, no_access
 from emulators.stripe.faults import Faults
 from emulators.stripe.idempotency import IdempotencyStore, fingerprint
+from emulators.stripe.radar import add_early_fraud_warning
 from emulators.stripe.routes import Router
 from emulators.stripe.state import PLATFORM_ACCOUNT, StripeState
 from emulators.stripe.webhooks import WebhookSender
@@ -207,8 +208,9 @@ class StripeEmulator:
     # -- control API (the demo seeds disputes through it) ----------------------------------------
 
     def _control(self, method: str, path: str, body: bytes) -> Response:
-        """``POST /_emulator/{customers,charges,disputes}`` with a JSON object of the keyword
-        arguments ``StripeState.add_*`` takes (``CONTROL_OPTIONS``); answers the new object."""
+        """``POST /_emulator/{customers,charges,disputes,early_fraud_warnings}`` with a JSON
+        object of the keyword arguments the seeder takes (``CONTROL_OPTIONS``); answers the new
+        object."""
         kind = path.removeprefix("/_emulator/")
         if method != "POST" or kind not in CONTROL_OPTIONS:
             return 404, {}, to_json({"error": {"message": f"no control route {method} {path}"}})
@@ -216,6 +218,9 @@ class StripeEmulator:
             "customers": self.state.add_customer,
             "charges": self.state.add_charge,
             "disputes": self.state.add_dispute,
+            "early_fraud_warnings": lambda **options: add_early_fraud_warning(
+                self.state, **options
+            ),
         }
         seed = seeders[kind]
         try:
@@ -263,6 +268,7 @@ CONTROL_OPTIONS = {
             "enhanced_eligibility_types",
         }
     ),
+    "early_fraud_warnings": frozenset({"charge_id", "fraud_type", "actionable"}),
 }
 """What the control API passes on to seeding; anything else is refused (a typo must not be
 silently ignored by a demo script)."""

@@ -65,6 +65,8 @@ class StripeState:
         self.customers: dict[str, Owned] = {}
         self.reviews: dict[str, Owned] = {}
         self.events: dict[str, Owned] = {}
+        self.early_fraud_warnings: dict[str, Owned] = {}
+        self.refunds: dict[str, Owned] = {}
         self.files: dict[str, StoredFile] = {}
         self.counters = Counters()
         self.listeners: list[Listener] = []
@@ -272,6 +274,8 @@ class StripeState:
             "event": self.events,
             "review": self.reviews,
             "customer": self.customers,
+            "early_fraud_warning": self.early_fraud_warnings,
+            "refund": self.refunds,
         }
         with self.lock:
             return copy.deepcopy(self._owned(tables[kind], kind, account, object_id).object)
@@ -279,7 +283,11 @@ class StripeState:
     def list_objects(
         self, kind: str, account: str, params: dict[str, Any], filters: frozenset[str]
     ) -> dict[str, Any]:
-        table = {"dispute": self.disputes, "charge": self.charges}[kind]
+        table = {
+            "dispute": self.disputes,
+            "charge": self.charges,
+            "early_fraud_warning": self.early_fraud_warnings,
+        }[kind]
         with self.lock:
             mine = [owned.object for owned in table.values() if owned.account == account]
             return list_page(kind, mine, params, filters)
