@@ -9,11 +9,13 @@ from functools import cached_property
 from engine.db.database import Database
 from engine.disputes.ingest import AfterApply, DisputeBook
 from engine.errors import NotConfigured
+from engine.notifications.announcements import announcer
 from engine.notifications.notifier import Notifier
 from engine.plugins.manager import Plugins
 from engine.plugins.provider import DisputeProvider
 from engine.settings import Settings
 from engine.storage import EvidenceStorage, open_storage
+from engine.work.accept_below import auto_accepter
 
 
 class Runtime:
@@ -31,11 +33,7 @@ class Runtime:
         self.settings = settings
         self.plugins = plugins or Plugins.load()
         if after_apply is None:
-            from engine.notifications.announcements import (
-                announcer,  # it needs this module's Runtime
-            )
-
-            after_apply = (announcer(self),)
+            after_apply = (announcer(lambda: self.notifiers),)
         self._after_apply = list(after_apply)
         self._providers: dict[str, DisputeProvider] = {}
         self._lock = threading.Lock()
@@ -46,8 +44,6 @@ class Runtime:
 
     @cached_property
     def book(self) -> DisputeBook:
-        from engine.decisions.auto_accept import auto_accepter  # it needs this module's Runtime
-
         # Policy, not announcement: conceding small disputes holds whatever else is hooked.
         policy = auto_accepter(self.settings.accept_below)
         return DisputeBook(self.database, after_apply=[*self._after_apply, policy])

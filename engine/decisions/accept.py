@@ -131,3 +131,18 @@ def _accepted_event(state: DisputeState, key: str, moment: datetime) -> DisputeE
             submission_count=state.submission_count,
         ),
     )
+
+
+def accept_queued(runtime: Runtime, dispute_pk: int) -> AcceptResult | None:
+    """The worker's ``accept`` work: concede the dispute (``None``: it is gone or decided)."""
+    with runtime.database.reading() as session:
+        row = session.get(Dispute, dispute_pk)
+        if row is None:
+            return None
+        provider, dispute_id = row.provider, row.dispute_id
+    try:
+        return accept_dispute(runtime, provider, dispute_id)
+    except (AcceptRefused, DisputeMissing) as error:
+        # Decided meanwhile (won, withdrawn…): nothing is left to accept.
+        log.info("%s %s: not accepted: %s", provider, dispute_id, error)
+        return None

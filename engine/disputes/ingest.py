@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import msgspec
 from sqlalchemy import JSON, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
@@ -141,11 +141,8 @@ class DisputeBook:
             for column in Dispute.__table__.columns
             if column.key != "id" and getattr(probe, column.key) is not None
         }
-        dialect = (
-            postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
-        )
         statement = (
-            dialect.insert(Dispute)
+            dialect.insert(session, Dispute)
             .values(**values, first_seen_at=utcnow(), updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["provider", "dispute_id"])
             .returning(Dispute.id)
@@ -159,13 +156,10 @@ class DisputeBook:
     def _insert_event(
         self, session: Session, row: Dispute, event: DisputeEvent, source: str
     ) -> DisputeEventRow | None:
-        dialect = (
-            postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
-        )
         status = event.snapshot.status.value if event.snapshot else None
         provider_status = event.snapshot.provider_status if event.snapshot else None
         statement = (
-            dialect.insert(DisputeEventRow)
+            dialect.insert(session, DisputeEventRow)
             .values(
                 dispute_pk=row.id,
                 provider=event.provider,

@@ -1,15 +1,15 @@
 """What the engine announces on its own as disputes change: a new dispute, and an outcome.
 
-Runs as an :data:`engine.ingest.AfterApply` hook, inside the transaction that applied the event,
-so an announcement exists exactly when the change it announces does — whether the change came
-from a webhook or from a sync. Sending happens later, in the worker.
+Runs as an :data:`engine.disputes.ingest.AfterApply` hook, inside the transaction that applied
+the event, so an announcement exists exactly when the change it announces does — whether the
+change came from a webhook or from a sync. Sending happens later, in the worker.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,6 @@ from engine.errors import DisputeEngineError
 from engine.notifications.notifier import NotificationKind
 from engine.notifications.outbox import announce
 
-if TYPE_CHECKING:
-    from engine.runtime import Runtime
-
 log = logging.getLogger("disputes.notify")
 
 HISTORY = timedelta(days=7)
@@ -30,14 +27,15 @@ HISTORY = timedelta(days=7)
 backfill of an old account), not news: it is recorded without a message."""
 
 
-def announcer(runtime: Runtime) -> AfterApply:
-    """The after-apply hook announcing through every configured notifier of ``runtime``."""
+def announcer(notifiers: Callable[[], Iterable[str]]) -> AfterApply:
+    """The after-apply hook announcing through every configured notifier: ``notifiers()`` names
+    them (the runtime builds them on first use and may raise for a broken setting)."""
 
     def announce_changes(session: Session, row: Dispute, outcome: EventOutcome) -> None:
         if outcome.duplicate:
             return
         try:
-            channels = list(runtime.notifiers)
+            channels = list(notifiers())
         except DisputeEngineError as error:
             # Start-up checks the notifier settings; should one still be broken, the change
             # is recorded all the same — an announcement never costs a webhook.

@@ -22,25 +22,19 @@ from engine.db.records import read_state
 from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.notifications.notifier import Notification, NotificationKind, NotifierThrottled
 from engine.runtime import Runtime
+from engine.work.backoff import Backoff
 
 log = logging.getLogger("disputes.notify")
 
 
 @dataclass(frozen=True)
-class DeliveryPolicy:
-    """Retries for notifications: exponential backoff, a channel's own ``retry_after`` wins."""
+class DeliveryPolicy(Backoff):
+    """Retries for notifications: the engine's backoff, a channel's own ``retry_after`` wins."""
 
     max_attempts: int = 8
     first_delay: timedelta = timedelta(seconds=10)
-    max_delay: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
     batch: int = 20
-
-    def delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
-        backoff = min(self.first_delay * (1 << max(attempts - 1, 0)), self.max_delay)
-        if retry_after is not None:
-            backoff = max(backoff, timedelta(seconds=retry_after))
-        return backoff
 
 
 def send_due_notifications(runtime: Runtime, worker_id: str, policy: DeliveryPolicy) -> int:
@@ -127,7 +121,9 @@ def _send(runtime: Runtime, claimed: _Claimed, policy: DeliveryPolicy) -> None:
                 error,
             )
             return
-        delay = policy.delay(claimed.attempts, retry_after)
+        delay = policy.delay(
+            claimed.attempts, None if retry_after is None else timedelta(seconds=retry_after)
+        )
         row.next_attempt_at = utcnow() + delay
         log.warning(
             "notification %s via %s failed (attempt %d), retrying in %s: %s",

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.models import Dispute, NotificationRow
 from engine.notifications.notifier import NotificationKind
@@ -28,10 +28,9 @@ def announce(
     (kind, key) for the same dispute is announced once, however often it is queued.
     """
     dedupe_key = f"{dispute.provider}:{dispute.dispute_id}:{kind.value}:{key}"
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for notifier in notifiers:
         session.execute(
-            dialect.insert(NotificationRow)
+            dialect.insert(session, NotificationRow)
             .values(
                 dispute_pk=dispute.id,
                 notifier=notifier,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Numeric, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from engine.db.dialect import is_postgresql
 from engine.db.models import DisputeTally, FeeTally, MonthTally
 from engine.disputes.model import Status
 
@@ -87,7 +88,7 @@ def from_exact_sum(total: Any) -> Decimal:
 
 def month_of(session: Session, moment: Any) -> ColumnElement[str]:
     """``YYYY-MM`` of a timestamp column, in the database's own dialect."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return func.to_char(moment, "YYYY-MM")
     return func.strftime("%Y-%m", moment)
 

@@ -32,6 +32,7 @@ from engine.notifications.outbox import announce
 from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.work import queue
+from engine.work.backoff import Backoff
 
 log = logging.getLogger("disputes.worker")
 
@@ -44,7 +45,7 @@ other exception stops the work with its message kept on the dispute."""
 def default_handler() -> DisputeHandler:
     """The evidence pipeline's ``respond``, imported late (the worker must load without pulling
     in WeasyPrint until there is work); ``accept`` work goes to the accept use case."""
-    from engine.decisions.auto_accept import accept_queued
+    from engine.decisions.accept import accept_queued
     from engine.evidence.pipeline import respond
 
     def handle(runtime: Runtime, dispute_pk: int, reason: str) -> object:
@@ -56,16 +57,8 @@ def default_handler() -> DisputeHandler:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(Backoff):
     """How often transient failures of dispute work are retried, and how far apart."""
-
-    max_attempts: int = 6
-    first_delay: timedelta = timedelta(seconds=30)
-    max_delay: timedelta = timedelta(hours=1)
-
-    def delay(self, attempts: int) -> timedelta:
-        """Exponential backoff: first_delay, doubled per attempt, capped."""
-        return min(self.first_delay * (1 << max(attempts - 1, 0)), self.max_delay)
 
 
 def new_worker_id() -> str:

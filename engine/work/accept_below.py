@@ -17,10 +17,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
-from engine.decisions.accept import AcceptResult, accept_dispute
 from engine.disputes.ingest import AfterApply, EventOutcome
-from engine.errors import DisputeEngineError
-from engine.runtime import Runtime
 from engine.work.policy import EVIDENCE_WANTED
 from engine.work.queue import PERSON_REASONS, WorkReason, queue_work
 
@@ -57,18 +54,3 @@ def auto_accepter(threshold: Decimal | None) -> AfterApply:
             )
 
     return queue_accept
-
-
-def accept_queued(runtime: Runtime, dispute_pk: int) -> AcceptResult | None:
-    """The worker's ``accept`` work: concede the dispute (``None``: it is gone or decided)."""
-    with runtime.database.reading() as session:
-        row = session.get(Dispute, dispute_pk)
-        if row is None:
-            return None
-        provider, dispute_id = row.provider, row.dispute_id
-    try:
-        return accept_dispute(runtime, provider, dispute_id)
-    except DisputeEngineError as error:
-        # Decided meanwhile (won, withdrawn…): nothing is left to accept.
-        log.info("%s %s: not accepted: %s", provider, dispute_id, error)
-        return None
