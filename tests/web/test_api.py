@@ -1,4 +1,4 @@
-"""The JSON API: DESIGN §2's dispute shape, filters, keyset pages, the actions — and an OpenAPI
+"""The JSON API: the dispute shape, filters, keyset pages, the actions — and an OpenAPI
 schema that the real responses validate against."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DISPUTE_FIELDS = {
     "provider", "dispute_id", "account", "stage", "status", "provider_status", "reason",
     "provider_reason", "network_reason_code", "amount", "currency", "funds", "respond_by",
     "payment_id", "customer_email", "customer_name", "created_at", "updated_at", "evidence", "events",
-    "fees", "decision", "expected_value",  # DESIGN §2b and issue 12
+    "fees", "decision", "expected_value",  # the second wave's fields
 }  # fmt: skip
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 

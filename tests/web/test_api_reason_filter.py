@@ -1,4 +1,4 @@
-"""``GET /api/disputes?reason=…`` (DESIGN §2b): the dashboard's reason filter in the API."""
+"""``GET /api/disputes?reason=…``: the dashboard's reason filter in the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/api``: disputes as JSON (DESIGN §2), the sync reports, and the two actions."""
+"""``/api``: disputes as JSON, the sync reports, and the two actions."""
 
 from __future__ import annotations
 

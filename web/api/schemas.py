@@ -1,4 +1,4 @@
-"""The API's response shapes (DESIGN §2), as msgspec Structs: they are both what is encoded
+"""The API's response shapes, as msgspec Structs: they are both what is encoded
 and what the OpenAPI schema is generated from, so the two cannot drift apart.
 
 Every field is always present (``None`` encodes as ``null``); amounts are decimal strings.

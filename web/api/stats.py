@@ -1,4 +1,4 @@
-"""``GET /api/stats`` (DESIGN §2b): the statistics of every dispute, from SQL aggregates."""
+"""``GET /api/stats``: the statistics of every dispute, from the running tallies."""
 
 from __future__ import annotations
 

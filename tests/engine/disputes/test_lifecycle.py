@@ -1,4 +1,4 @@
-"""The lifecycle rules of DESIGN §3, for all inputs."""
+"""The lifecycle rules (docs/architecture.md, "The lifecycle"), for all inputs."""
 
 from __future__ import annotations
 
