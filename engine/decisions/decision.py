@@ -1,4 +1,4 @@
-"""What was decided about a dispute, as the JSON's ``decision`` shows it (the API's dispute shape, docs/architecture.md)."""
+"""What was decided about a dispute, as the JSON's ``decision`` shows it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The lifecycle: fold a dispute's events into its state.
 
 The dispute's state is a pure function of the *set* of its events, so applying an event twice
-or receiving events in any order cannot change the outcome. The rules (docs/architecture.md, "The lifecycle"):
+or receiving events in any order cannot change the outcome. The rules (docs/architecture.md,
+"The lifecycle"):
 
 * Events are ordered by stage first (a later stage reopens: lost@chargeback is followed by
   needs_response@pre_arbitration), then finality (within a stage a final status never returns
