@@ -75,3 +75,9 @@ def test_converting_to_minor_units_refuses_to_lose_digits() -> None:
         to_minor_units(Money(Decimal("1.005"), "USD"), 2)
     with pytest.raises(MoneyError):
         money_from_minor_units(True, "USD", 2)  # bool is an int to the type checker, not to us
+
+
+@pytest.mark.parametrize("exponent", [-1, 5])
+def test_only_currency_exponents_from_0_to_4_are_supported(exponent: int) -> None:
+    with pytest.raises(MoneyError, match="unsupported currency exponent"):
+        money_from_minor_units(100, "USD", exponent)

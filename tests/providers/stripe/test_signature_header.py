@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emulators.stripe import sign
-from engine.plugins.provider import Rejected, WebhookRequest
+from engine.plugins.provider import Accepted, Rejected, WebhookRequest
 from providers.stripe.webhook import SignatureError, handle, verify_signature
 
 SECRET = "whsec_header_rules"
@@ -71,3 +71,27 @@ def test_an_authentic_event_without_a_creation_time_is_refused_and_kept() -> Non
     assert isinstance(verdict, Rejected)
     assert (verdict.status_code, verdict.store) == (400, True)
     assert "creation time" in verdict.reason
+
+
+def test_an_event_created_one_second_after_the_epoch_is_read() -> None:
+    # `created` 0 means "no time"; any real second, however early, orders the event
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "stripe" / "lifecycle_won.json"
+    event = json.loads(fixture.read_text())[0]
+    event["created"] = 1
+    body = json.dumps(event).encode()
+    request = WebhookRequest(
+        body=body,
+        headers={"stripe-signature": sign(body, SECRET, NOW)},
+        path_params={},
+        received_at=datetime.fromtimestamp(NOW, tz=UTC),
+    )
+    verdict = handle(request, [SECRET])
+    assert isinstance(verdict, Accepted), verdict
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "12.5", ""])
+def test_a_malformed_timestamp_is_named_as_such(timestamp: str) -> None:
+    body = b"{}"
+    v1 = sign(body, SECRET, NOW).split("v1=")[1]
+    with pytest.raises(SignatureError, match="malformed timestamp"):
+        verify_signature(body, f"t={timestamp},v1={v1}", [SECRET], now=NOW)

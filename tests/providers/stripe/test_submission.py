@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from emulators.stripe import StripeEmulator
-from engine.db.models import Dispute, Submission
+from engine.db.models import Dispute, EvidenceVersion, Submission
 from engine.disputes.lifecycle import fold
 from engine.disputes.sync import sync_provider
 from engine.errors import ProviderUnavailable
@@ -329,3 +329,57 @@ def test_a_submission_resumed_after_stripe_forgot_its_key_is_recognised_as_ours(
                 dispute=state, packet=other, evidence_version=2, idempotency_key="disputes:k3"
             )
         )
+
+
+def _versions(runtime: Runtime, pk: int, *states: str) -> None:
+    with runtime.database.transaction() as session:
+        for number, state in enumerate(states, start=1):
+            session.add(EvidenceVersion(dispute_pk=pk, version=number, state=state, fields={}))
+
+
+def _version_states(runtime: Runtime, pk: int) -> dict[int, tuple[str, str | None, bool]]:
+    with runtime.database.reading() as session:
+        return {
+            v.version: (v.state, v.error, v.submitted_at is not None)
+            for v in session.scalars(
+                select(EvidenceVersion).where(EvidenceVersion.dispute_pk == pk)
+            )
+        }
+
+
+def test_a_submitted_version_is_marked_submitted_and_its_siblings_are_untouched(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, packet: EvidencePacket
+) -> None:
+    dispute = stripe_emulator.state.add_dispute()
+    pk = stored(stripe_runtime, dispute)
+    _versions(stripe_runtime, pk, "ready", "ready")
+    assert submit_version(stripe_runtime, pk, 2, packet).state == "succeeded"
+    assert _version_states(stripe_runtime, pk) == {
+        1: ("ready", None, False),
+        2: ("submitted", None, True),
+    }
+
+
+def test_a_refused_version_keeps_stripes_reason_and_no_submission_time(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, packet: EvidencePacket
+) -> None:
+    dispute = stripe_emulator.state.add_dispute()
+    pk = stored(stripe_runtime, dispute)
+    _versions(stripe_runtime, pk, "ready")
+    stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) - 1)
+    outcome = submit_version(stripe_runtime, pk, 1, packet)
+    assert _version_states(stripe_runtime, pk) == {1: ("rejected", outcome.message, False)}
+
+
+def test_a_version_already_refused_is_not_sent_again(
+    stripe_runtime: Runtime, stripe_emulator: StripeEmulator, packet: EvidencePacket
+) -> None:
+    dispute = stripe_emulator.state.add_dispute()
+    pk = stored(stripe_runtime, dispute)
+    stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) - 1)
+    assert submit_version(stripe_runtime, pk, 1, packet).state == "rejected"
+    stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) + 86400)
+    before = len(stripe_emulator.requests)
+    with pytest.raises(SubmissionRefused, match=r"version 1 was already sent \(rejected\)"):
+        submit_version(stripe_runtime, pk, 1, packet)
+    assert len(stripe_emulator.requests) == before
