@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, WebhookDelivery
+from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -99,3 +99,36 @@ def test_the_delivery_record_keeps_event_id_type_and_reason(book: DisputeBook) -
         ("evt_2", "charge.succeeded", "ignored", "not a dispute event"),
         (None, None, "rejected", "signature refused"),
     ]
+
+
+def test_record_delivery_answers_what_became_of_each_delivery(book: DisputeBook) -> None:
+    event = dispute_event("evt_1", Status.NEEDS_RESPONSE)
+    accepted = Accepted(event_id="evt_1", event_type="dispute.updated", events=(event,))
+    assert book.record_delivery("acme", accepted, b"{}").outcome == "applied"
+    assert book.record_delivery("acme", accepted, b"{}").outcome == "duplicate"
+    ignored = Ignored(event_id="evt_2", event_type="charge.succeeded", reason="not ours")
+    assert book.record_delivery("acme", ignored, b"{}").outcome == "ignored"
+    rejected = Rejected(status_code=400, reason="signature refused", store=True)
+    assert book.record_delivery("acme", rejected, b"x").outcome == "rejected"
+
+
+def test_a_stored_event_keeps_the_processors_own_status_word(book: DisputeBook) -> None:
+    book.apply_one(dispute_event("evt_1", Status.UNDER_REVIEW), source="webhook")
+    with book.database.reading() as session:
+        stored = session.scalars(select(DisputeEventRow)).one()
+        assert (stored.status, stored.provider_status) == ("under_review", "under_review")
+
+
+def test_a_money_only_event_cannot_open_a_dispute(book: DisputeBook) -> None:
+    funds_only = DisputeEvent(
+        provider="acme",
+        event_id="evt_funds",
+        dispute_id="dp_new",
+        type="dispute.funds_withdrawn",
+        occurred_at=BASE,
+        funds=Funds.DEBITED,
+    )
+    with pytest.raises(ValueError, match="does not describe dispute dp_new"):
+        book.apply_one(funds_only, source="webhook")
+    with book.database.reading() as session:
+        assert session.scalars(select(Dispute)).all() == []

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import msgspec
+
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import (
     CustomerIdentity,
     DisputeEvent,
     DisputeSnapshot,
+    Funds,
     Money,
     Stage,
     Status,
@@ -75,3 +78,49 @@ def test_the_customer_id_email_and_name_each_come_from_their_own_field() -> None
     assert state.customer_id == "cus_42"
     assert state.customer_email == "jane@example.com"
     assert state.customer_name == "Jane"
+
+
+def test_the_decisive_snapshots_own_customer_fields_win_field_by_field() -> None:
+    # Given a snapshot that names the customer's id, email and name itself
+    plain = described("evt_1", 0, Status.NEEDS_RESPONSE, Stage.CHARGEBACK)
+    assert plain.snapshot is not None
+    decisive = msgspec.structs.replace(
+        plain,
+        snapshot=msgspec.structs.replace(
+            plain.snapshot,
+            customer_id="cus_7",
+            customer_email="ann@example.com",
+            customer_name="Ann",
+        ),
+    )
+    state = fold([decisive])
+    assert state is not None
+    assert (state.customer_id, state.customer_email, state.customer_name) == (
+        "cus_7",
+        "ann@example.com",
+        "Ann",
+    )
+
+
+def test_an_outcome_before_any_named_stage_belongs_to_the_first_stage_seen() -> None:
+    # Given an inquiry first seen at t=10, and an outcome naming no stage stamped t=5 (the
+    # processor's clock, or an event about the inquiry delivered with an older time)
+    inquiry = described("evt_1", 10, Status.NEEDS_RESPONSE, Stage.INQUIRY)
+    closed = described("evt_2", 5, Status.WON, None)
+    state = fold([inquiry, closed])
+    # Then it is placed in the inquiry, the only stage there is — not in a chargeback
+    assert state is not None
+    assert state.stage is Stage.INQUIRY
+
+
+def test_at_the_same_instant_money_taken_outranks_money_not_taken() -> None:
+    # Two events at one instant: whichever id sorts last, the further movement of money wins
+    not_debited = msgspec.structs.replace(
+        described("evt_b", 0, Status.NEEDS_RESPONSE, Stage.CHARGEBACK), funds=Funds.NOT_DEBITED
+    )
+    debited = msgspec.structs.replace(
+        described("evt_a", 0, Status.NEEDS_RESPONSE, Stage.CHARGEBACK), funds=Funds.DEBITED
+    )
+    state = fold([not_debited, debited])
+    assert state is not None
+    assert state.funds is Funds.DEBITED
