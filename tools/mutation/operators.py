@@ -148,4 +148,9 @@ def describe(source: str, mutant: Mutant) -> str:
     mutated = apply(source, mutant)
     original_lines = set(ast.unparse(ast.parse(source)).splitlines())
     changed = [line.strip() for line in mutated.splitlines() if line not in original_lines]
-    return changed[0] if changed else "(statement removed)"
+    line = changed[0] if changed else "(statement removed)"
+    if mutant.operator is Operator.REMOVE:
+        # "pass" alone would name every removal alike: say which statement went.
+        removed = source.splitlines()[mutant.line - 1].strip()
+        return f"pass  # removed: {removed}"
+    return line

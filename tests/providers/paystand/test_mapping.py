@@ -108,6 +108,7 @@ def test_reasons_are_an_open_set(reason: str | None, neutral: Reason) -> None:
         (None, Funds.REINSTATED),
         ("798.29", Funds.REINSTATED),
         ("400.00", Funds.PARTIALLY_REINSTATED),
+        ("0.50", Funds.PARTIALLY_REINSTATED),
         ("0.00", Funds.DEBITED),
     ],
 )
@@ -179,6 +180,14 @@ def test_snapshot_ids_are_stable_for_an_unchanged_dispute_and_change_with_it() -
 def test_unreadable_dispute_is_refused_with_a_reason(bad: dict[str, Any]) -> None:
     with pytest.raises(UnreadableDispute, match="Paystand dispute"):
         to_event(resource(**bad))
+
+
+def test_an_unreadable_dispute_is_named_by_its_id_or_a_question_mark() -> None:
+    named = resource(fees=[{"amount": 35}])
+    with pytest.raises(UnreadableDispute, match=f"Paystand dispute {named['id']} cannot be read"):
+        to_event(named)
+    with pytest.raises(UnreadableDispute, match=r"Paystand dispute \? cannot be read"):
+        to_event(resource(id=None))
 
 
 def test_no_float_survives_in_the_raw_copy() -> None:
