@@ -11,7 +11,6 @@ dispute in all and per table (SQLite's ``dbstat``).
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import tempfile
 import time
@@ -37,8 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-size-") as scratch:
         path = Path(scratch) / "size.db"
-        os.environ.update(_engine_env(f"sqlite:///{path}", Path(scratch) / "data"))
-        runtime = Runtime(load_settings())
+        env = _engine_env(f"sqlite:///{path}", Path(scratch) / "data")
+        runtime = Runtime(load_settings(env))
         upgrade(runtime.database)
         stripe = runtime.provider("stripe")
         deliveries = Deliveries(_template(), int(time.time()))
