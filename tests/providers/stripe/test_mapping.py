@@ -17,7 +17,7 @@ from engine.disputes.model import Funds, Stage, Status
 from engine.disputes.money import to_minor_units
 from engine.evidence.model import FileField, TextField
 from providers.stripe import consts
-from providers.stripe.mapping import MappingError, minor_to_money, snapshot_of
+from providers.stripe.mapping import MappingError, event_from_webhook, minor_to_money, snapshot_of
 from providers.stripe.stripe_api import STRIPE_EVIDENCE_FIELDS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stripe"
@@ -132,3 +132,14 @@ def test_every_neutral_evidence_field_is_a_stripe_field_of_the_same_name() -> No
     neutral = {f.value for f in TextField} | {f.value for f in FileField}
     assert neutral <= STRIPE_EVIDENCE_FIELDS
     assert set(TextField) >= consts.LONG_TEXT_FIELDS
+
+
+def test_the_dispute_keeps_the_time_stripe_opened_it() -> None:
+    snapshot = snapshot_of(dispute(created=1_763_700_000))
+    assert snapshot.created_at == datetime.fromtimestamp(1_763_700_000, tz=UTC)
+    assert snapshot_of(dispute(created=0)).created_at is None
+
+
+def test_an_impossible_event_time_is_a_mapping_error_not_a_crash() -> None:
+    with pytest.raises(MappingError, match="impossible timestamp"):
+        event_from_webhook("evt_1", "charge.dispute.created", 10**20, None, dispute())
