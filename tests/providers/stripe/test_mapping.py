@@ -65,6 +65,9 @@ def test_an_inquiry_has_not_debited_funds() -> None:
         ([-4900], Funds.DEBITED),
         ([-4900, 4900], Funds.REINSTATED),
         ([-4900, 2000], Funds.PARTIALLY_REINSTATED),
+        # a single minor unit either way still counts
+        ([-1], Funds.DEBITED),
+        ([-4900, 1], Funds.PARTIALLY_REINSTATED),
     ],
 )
 def test_funds_come_from_balance_transactions(amounts: list[int], funds: Funds) -> None:
