@@ -112,6 +112,5 @@ def _release(dispute: Dispute, worker_id: str, state: str, *, error: str | None)
     dispute.work_state = state
     dispute.work_claimed_by = None
     dispute.work_lease_until = None
-    dispute.work_not_before = None
     dispute.work_error = error
     return True
