@@ -107,7 +107,7 @@ def test_the_detail_shows_status_timeline_evidence_submissions_and_notifications
     assert "needs_response" in html and "<code>raw_needs_response</code>" in html
     assert "<dt>Status</dt><dd>Needs response <small>" in html
     assert "<dt>Stage</dt><dd>Chargeback</dd>" in html
-    assert re.search(r"in 2 d [23] h", html)  # the respond-by countdown
+    assert re.search(r"in [23] days</strong>", html)  # the respond-by countdown, in words
     assert "<code>dispute.updated</code>" in html  # timeline
     assert "Design service, version 1" in html and "customer_name" in html
     assert "_receipt_url" not in html  # the engine's own bookkeeping stays hidden
