@@ -246,3 +246,35 @@ def test_sign_out_is_on_every_page_needs_its_csrf_token_and_clears_the_session(
     assert set_cookie.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in set_cookie
     after = signed_in.get("/disputes")
     assert after.status_code == 401 and 'action="/disputes/sign-out"' not in after.text
+
+
+def test_action_needed_cards_count_review_manual_and_due_soon(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    from sqlalchemy import update
+
+    from engine.db.models import EvidenceState
+
+    add_dispute(runtime, "dp_soon", respond_by=utcnow() + timedelta(hours=30))
+    add_dispute(runtime, "dp_later", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_review", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_hand", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_done", Status.WON)
+    with runtime.database.transaction() as session:
+        for dispute_id, state in (
+            ("dp_review", EvidenceState.READY),
+            ("dp_done", EvidenceState.READY),  # decided: nothing to do
+            ("dp_hand", EvidenceState.MANUAL_REQUIRED),
+        ):
+            session.execute(
+                update(Dispute)
+                .where(Dispute.dispute_id == dispute_id)
+                .values(evidence_state=state.value)
+            )
+    html = signed_in.get("/disputes").text
+    start = html.index('id="action-needed"')
+    cards = html[start : html.index("</section>", start)]
+    assert re.search(r'id="action-due"[^>]*><strong>1</strong> due within 72 h', cards)
+    assert "<strong>1</strong> evidence packet to review" in cards
+    assert "<strong>1</strong> to send by hand" in cards
+    assert html.index('id="action-needed"') < html.index('class="stats"')

@@ -34,7 +34,7 @@ from web.api.schemas import public_fields
 from web.auth import SESSION_COOKIE
 from web.dashboard import chart
 from web.dashboard.decision import decision_context
-from web.dashboard.stats import compute
+from web.dashboard.stats import action_needed, compute
 from web.files import file_link, link_origins
 from web.gates import dashboard_gate, error_page
 from web.queries import (
@@ -107,6 +107,7 @@ class DashboardController(Controller):
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, DEFAULT_PAGE, cursor)
             stats = compute(session, now)
+            actions = action_needed(session, now)
             reasons = distinct_reasons(session)
         return Template(
             template_name="list.html",
@@ -117,6 +118,7 @@ class DashboardController(Controller):
                 "filters": filters,
                 "active_filters": filters.active(),
                 "stats": stats,
+                "actions": actions,
                 "bars": chart.bars(stats.months),
                 "chart": chart,
                 "providers": sorted(runtime.plugins.providers),

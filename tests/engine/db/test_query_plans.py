@@ -107,3 +107,19 @@ def test_a_pages_events_are_an_index_seek(database_url: str) -> None:
                 if "scan dispute_events" in line and "using" not in line
             ]
             assert not full and "seq scan" not in query_plan.lower(), query_plan
+
+
+def test_the_action_needed_counts_are_index_seeks(database_url: str) -> None:
+    from web.dashboard.stats import action_needed
+
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries, database.reading() as session:
+        action_needed(session, datetime(2026, 12, 5, tzinfo=UTC))
+    counts = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    assert len(counts) == 3  # needs review, manual submission, due soon
+    with database.reading() as session:
+        for statement, parameters in counts:
+            query_plan = plan(session, statement, parameters)
+            assert_indexed(query_plan, statement)
+            assert "ix_disputes_" in query_plan.lower(), query_plan
