@@ -235,6 +235,12 @@ def draw_design(path: Path, *, seed: int, size: tuple[int, int] = (800, 600)) ->
 
 
 APP_SQL_TOML = """\
+[evidence_sources.policies]
+refund_policy = "Refunds within 14 days of purchase, before any design is downloaded."
+cancellation_policy = "Cancel any time from Settings > Plan; the plan stays active until the end of the paid month."
+terms = "Designs generated in the studio are licensed to the account holder for personal and commercial use."
+policy_url = "https://studio.example.com/terms"
+
 [evidence_sources.app_sql]
 url = "sqlite:///{database}"
 files_root = "{root}"
@@ -247,7 +253,7 @@ sql = "SELECT image, prompt AS caption, created_at FROM designs WHERE user_email
 [[evidence_sources.app_sql.queries]]
 name = "logins"
 kind = "activity"
-title = "Sign-ins to the design studio"
+title = "Account activity: sign-ins to the design studio"
 sql = "SELECT logged_in_at, ip FROM logins WHERE user_id = (SELECT id FROM users WHERE email = :customer_email)"
 
 [[evidence_sources.app_sql.queries]]
