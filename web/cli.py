@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from importlib.metadata import version
+from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -112,6 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     accept.add_argument("dispute_id", metavar="DISPUTE_ID")
     accept.set_defaults(command=_accept)
 
+    demo = add_command(
+        "demo",
+        help="the engine with emulated Stripe, Paystand and Telegram, seeded (Ctrl-C stops)",
+        description="Start the engine and local Stripe, Paystand and Telegram emulators on free "
+        "ports, seeded with customers, disputes and an app database of generated designs; print "
+        "the dashboard URL and the Telegram messages. Ctrl-C stops everything.",
+    )
+    demo.add_argument("--port", type=int, help="the engine's port (default: a free one)")
+    demo.add_argument(
+        "--data-dir", type=Path, help="keep the demo's files here (default: a temp dir)"
+    )
+    demo.set_defaults(command=_demo)
+
     db = add_command("db", help="database maintenance")
     db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
     db_upgrade = db_commands.add_parser(
@@ -126,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _runtime() -> Runtime:
     return Runtime(load_settings())
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from web.demo.run import run_demo
+
+    return run_demo(port=args.port, data_dir=args.data_dir)
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_currency
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from engine.disputes.model import Funds, Money, Reason, Stage, Status
 from engine.evidence.model import FileField, TextField
@@ -153,3 +155,18 @@ def when(instant: datetime, *, now: datetime, zone: ZoneInfo) -> When:
         relative=relative,
         iso=local.isoformat(),
     )
+
+
+@pass_context
+def when_filter(context: Context, instant: datetime | str | None) -> When | None:
+    """``{% set w = d.respond_by | when %}``: the page's ``now`` and merchant ``zone``.
+    Reports keep instants as ISO text ("2026-12-01T21:45:14Z"): parsed here."""
+    if instant is None:
+        return None
+    if isinstance(instant, str):
+        instant = datetime.fromisoformat(instant)
+    now = context.get("now") or datetime.now(ZoneInfo("UTC"))
+    zone = context.get("zone") or ZoneInfo("UTC")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=ZoneInfo("UTC"))
+    return when(instant, now=now, zone=zone)

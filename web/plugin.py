@@ -28,7 +28,7 @@ from web.auth import Auth
 from web.dashboard.controller import DashboardController
 from web.export.csv_list import DisputeCsvController
 from web.files import FileController
-from web.labels import label, money_of
+from web.labels import label, money_of, when_filter
 from web.security import access_log_middleware, add_security_headers, install_log_redaction
 from web.throttle import KeyThrottle
 from web.webhooks import WebhookController
@@ -75,6 +75,7 @@ def template_environment() -> Environment:
     # Dashboard for people (issue 13): words and currency formats instead of identifiers.
     environment.filters["label"] = label
     environment.filters["money"] = money_of
+    environment.filters["when"] = when_filter
     return environment
 
 

@@ -44,7 +44,7 @@ def test_accept_asks_first_then_records_once(signed_in: Client, runtime: Runtime
     )
     confirm_page = signed_in.get(f"{PAGE}?confirm_accept=1").text
     assert 'id="confirm-accept"' in confirm_page
-    assert "Accepting concedes 64.00 USD" in confirm_page
+    assert "Accepting concedes $64.00" in confirm_page  # Babel: one format per currency
     assert signed_in.get(PAGE).text.count('id="decision-value">not decided') == 1
     # the confirmed press accepts
     confirmed = signed_in.post(

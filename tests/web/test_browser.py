@@ -257,3 +257,63 @@ def test_people_read_words_and_can_sign_out_at_phone_and_desktop_width(
     assert page.get_by_role("button", name="Sign out").count() == 0
     assert "Sign in" in page.content()
     context.close()
+
+
+LONG_ID = "du_1QxYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_ids_stay_whole_and_badges_keep_their_size_at_phone_and_desktop_width(
+    server: str, browser: Any, runtime: Runtime, width: int
+) -> None:
+    from datetime import timedelta
+
+    from engine.db.base import utcnow
+
+    add_dispute(
+        runtime,
+        LONG_ID,
+        provider="stripe",
+        amount="9.60",
+        respond_by=utcnow() + timedelta(days=2, hours=1),
+        customer_name="Maya Lindqvist",
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/disputes?key={DASHBOARD_KEY}")
+    row = page.locator("table.disputes tbody tr").first
+    text = row.inner_text()
+    assert "$9.60" in text and "in 2 days" in text and "Stripe" in text
+    assert "1 due within 72 h" in " ".join(page.locator("#action-due").inner_text().split())
+    ident = row.locator(".id")
+    # one line box: the id is never broken across lines (ellipsis at phone width instead)
+    assert ident.evaluate("e => e.getClientRects().length") == 1
+    assert ident.get_attribute("title") == LONG_ID
+    # a badge is as wide as its words plus padding, never stretched to its cell
+    slack = row.locator(".badge").first.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " const s = getComputedStyle(e);"
+        " return e.getBoundingClientRect().width - r.getBoundingClientRect().width"
+        " - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }"
+    )
+    assert abs(slack) < 2
+    shot(page, f"dashboard-ids-{width}")
+    assert _wider_than(page, width) == []
+    row.locator("a").first.click()
+    page.wait_for_selector("#respond-by")
+    assert "in 2 days" in page.locator("#respond-by").inner_text()
+    shot(page, f"dashboard-detail-{width}")
+    assert _wider_than(page, width) == []
+    context.close()
+
+
+def _wider_than(page: Any, width: int) -> list[str]:
+    """The elements that reach past the viewport's right edge (the page would scroll sideways)."""
+    return list(
+        page.evaluate(
+            "w => [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > w + 1)"
+            ".map(e => e.outerHTML.slice(0, 80))",
+            width,
+        )
+    )

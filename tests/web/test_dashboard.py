@@ -125,7 +125,7 @@ def test_the_detail_shows_status_timeline_evidence_submissions_and_notifications
     assert "needs_response" in html and "<code>raw_needs_response</code>" in html
     assert "<dt>Status</dt><dd>Needs response <small>" in html
     assert "<dt>Stage</dt><dd>Chargeback</dd>" in html
-    assert re.search(r"in 2 d [23] h", html)  # the respond-by countdown
+    assert re.search(r"in [23] days</strong>", html)  # the respond-by countdown, in words
     assert "<code>dispute.updated</code>" in html  # timeline
     assert "Design service, version 1" in html and "customer_name" in html
     assert "_receipt_url" not in html  # the engine's own bookkeeping stays hidden
@@ -264,3 +264,35 @@ def test_sign_out_is_on_every_page_needs_its_csrf_token_and_clears_the_session(
     assert set_cookie.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in set_cookie
     after = signed_in.get("/disputes")
     assert after.status_code == 401 and 'action="/disputes/sign-out"' not in after.text
+
+
+def test_action_needed_cards_count_review_manual_and_due_soon(
+    signed_in: Client, runtime: Runtime
+) -> None:
+    from sqlalchemy import update
+
+    from engine.db.models import EvidenceState
+
+    add_dispute(runtime, "dp_soon", respond_by=utcnow() + timedelta(hours=30))
+    add_dispute(runtime, "dp_later", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_review", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_hand", respond_by=utcnow() + timedelta(days=9))
+    add_dispute(runtime, "dp_done", Status.WON)
+    with runtime.database.transaction() as session:
+        for dispute_id, state in (
+            ("dp_review", EvidenceState.READY),
+            ("dp_done", EvidenceState.READY),  # decided: nothing to do
+            ("dp_hand", EvidenceState.MANUAL_REQUIRED),
+        ):
+            session.execute(
+                update(Dispute)
+                .where(Dispute.dispute_id == dispute_id)
+                .values(evidence_state=state.value)
+            )
+    html = signed_in.get("/disputes").text
+    start = html.index('id="action-needed"')
+    cards = html[start : html.index("</section>", start)]
+    assert re.search(r'id="action-due"[^>]*><strong>1</strong> due within 72 h', cards)
+    assert "<strong>1</strong> evidence packet to review" in cards
+    assert "<strong>1</strong> to send by hand" in cards
+    assert html.index('id="action-needed"') < html.index('class="stats"')

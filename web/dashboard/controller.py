@@ -35,7 +35,7 @@ from web.api.schemas import public_fields
 from web.auth import SESSION_COOKIE
 from web.dashboard import chart
 from web.dashboard.decision import decision_context
-from web.dashboard.stats import compute
+from web.dashboard.stats import action_needed, compute
 from web.files import file_link, link_origins
 from web.gates import dashboard_gate, error_page
 from web.queries import (
@@ -108,6 +108,7 @@ class DashboardController(Controller):
         with runtime.database.reading() as session:
             rows, next_cursor = list_disputes(session, filters, DEFAULT_PAGE, cursor)
             stats = compute(session, now)
+            actions = action_needed(session, now)
             reasons = distinct_reasons(session)
         return Template(
             template_name="list.html",
@@ -118,6 +119,7 @@ class DashboardController(Controller):
                 "filters": filters,
                 "active_filters": filters.active(),
                 "stats": stats,
+                "actions": actions,
                 "bars": chart.bars(stats.months),
                 "chart": chart,
                 "providers": sorted(runtime.plugins.providers),
@@ -126,6 +128,7 @@ class DashboardController(Controller):
                 "reasons": reasons,
                 "syncs": last_reports(runtime),
                 "now": now,
+                "zone": runtime.settings.timezone,
                 "due_in": due_in,
                 "seller_missing": not runtime.settings.merchant.is_set,
             },
@@ -198,6 +201,7 @@ class DashboardController(Controller):
                 "visa_ce3": visa_ce3,
                 "due_in": due_in,
                 "now": utcnow(),
+                "zone": runtime.settings.timezone,
                 "queued": request.query_params.get("queued") == "1",
                 "marked": request.query_params.get("marked"),
                 "confirm_accept": request.query_params.get("confirm_accept") == "1",

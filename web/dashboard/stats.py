@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dispute
+from engine.db.models import Dispute, EvidenceState
 from engine.disputes.model import Status
 from engine.stats import compute_stats
 
@@ -116,4 +116,42 @@ def compute(session: Session, now: datetime) -> Stats:
             ),
             key=lambda rate: (-rate.decided, rate.reason),
         ),
+    )
+
+
+@dataclass(frozen=True)
+class ActionNeeded:
+    """The cards at the top of the list: what a person must do, each one indexed COUNT."""
+
+    review: int
+    """Open disputes whose evidence is built and held for review."""
+    manual: int
+    """Open disputes whose packet waits to be sent by hand (no evidence API)."""
+    due_soon: int
+    """Disputes needing a response due within :data:`DUE_WINDOW`."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.review or self.manual or self.due_soon)
+
+
+def action_needed(session: Session, now: datetime) -> ActionNeeded:
+    open_statuses = [status.value for status in Status if not status.is_final]
+
+    def held(state: EvidenceState) -> int:
+        # ix_disputes_held (evidence_state, respond_by): a seek on the state
+        query = select(func.count()).where(
+            Dispute.evidence_state == state.value, Dispute.status.in_(open_statuses)
+        )
+        return int(session.scalar(query) or 0)
+
+    due = select(func.count()).where(  # ix_disputes_status_sort: a seek on the status
+        Dispute.status == Status.NEEDS_RESPONSE.value,
+        Dispute.respond_by >= now,
+        Dispute.respond_by <= now + DUE_WINDOW,
+    )
+    return ActionNeeded(
+        review=held(EvidenceState.READY),
+        manual=held(EvidenceState.MANUAL_REQUIRED),
+        due_soon=int(session.scalar(due) or 0),
     )

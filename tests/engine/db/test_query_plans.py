@@ -164,3 +164,17 @@ def test_the_statistics_never_read_the_disputes(database_url: str) -> None:
         for table in re.findall(r"\bFROM\s+(\w+)", statement, flags=re.IGNORECASE)
     }
     assert tables and tables <= {"dispute_tallies", "month_tallies", "fee_tallies"}, tables
+
+
+def test_the_action_needed_counts_are_index_seeks(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database)
+    with captured(database) as queries, database.reading() as session:
+        dashboard_stats.action_needed(session, datetime(2026, 12, 5, tzinfo=UTC))
+    counts = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    assert len(counts) == 3  # needs review, manual submission, due soon
+    with database.reading() as session:
+        for statement, parameters in counts:
+            query_plan = plan(session, statement, parameters)
+            assert_indexed(query_plan, statement)
+            assert "ix_disputes_" in query_plan.lower(), query_plan

@@ -1,0 +1,1 @@
+"""``disputes demo``: the engine and the emulated Stripe, Paystand and Telegram, seeded."""
