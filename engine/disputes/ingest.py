@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
 from engine.db.database import Database
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery, WebhookOutcome
 from engine.db.records import decode_event, encode_event, read_state, write_state
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import DisputeEvent, DisputeState
@@ -49,8 +49,7 @@ class EventOutcome:
 
 @dataclass
 class DeliveryOutcome:
-    outcome: str
-    """``applied``, ``duplicate`` or ``ignored``."""
+    outcome: WebhookOutcome
     events: list[EventOutcome] = field(default_factory=list)
 
 
@@ -76,26 +75,28 @@ class DisputeBook:
     ) -> DeliveryOutcome:
         """Store one webhook delivery and apply what it says, in one transaction."""
         with self.database.transaction() as session:
-            delivery = WebhookDelivery(provider=provider, body=body, outcome="ignored")
+            delivery = WebhookDelivery(provider=provider, body=body, outcome=WebhookOutcome.IGNORED)
             session.add(delivery)
             if isinstance(verdict, Rejected):
-                delivery.outcome, delivery.detail = "rejected", verdict.reason
-                return DeliveryOutcome("rejected")
+                delivery.outcome, delivery.detail = WebhookOutcome.REJECTED, verdict.reason
+                return DeliveryOutcome(WebhookOutcome.REJECTED)
             delivery.event_id, delivery.event_type = verdict.event_id, verdict.event_type
             if isinstance(verdict, Ignored):
                 delivery.detail = verdict.reason
-                return DeliveryOutcome("ignored")
-            outcomes = [self.apply(session, event, source="webhook") for event in verdict.events]
+                return DeliveryOutcome(WebhookOutcome.IGNORED)
+            outcomes = [
+                self.apply(session, event, source=EventSource.WEBHOOK) for event in verdict.events
+            ]
             duplicate = bool(outcomes) and all(outcome.duplicate for outcome in outcomes)
-            delivery.outcome = "duplicate" if duplicate else "applied"
+            delivery.outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.APPLIED
             return DeliveryOutcome(delivery.outcome, outcomes)
 
-    def apply_one(self, event: DisputeEvent, *, source: str) -> EventOutcome:
+    def apply_one(self, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply one event in its own transaction (sync, the engine's own acts)."""
         with self.database.transaction() as session:
             return self.apply(session, event, source=source)
 
-    def apply(self, session: Session, event: DisputeEvent, *, source: str) -> EventOutcome:
+    def apply(self, session: Session, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply ``event`` inside the caller's transaction."""
         row, new_dispute = self._lock_dispute(session, event)
         before = None if new_dispute else read_state(row)
@@ -151,7 +152,7 @@ class DisputeBook:
         return row, created is not None
 
     def _insert_event(
-        self, session: Session, row: Dispute, event: DisputeEvent, source: str
+        self, session: Session, row: Dispute, event: DisputeEvent, source: EventSource
     ) -> DisputeEventRow | None:
         dialect = (
             postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite

@@ -7,7 +7,6 @@ is taken over once its lease has expired.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -16,21 +15,9 @@ from sqlalchemy.orm import Session
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, WorkState
+from engine.db.models import WorkReason as WorkReason  # where the queue's readers look for it
 
 DEFAULT_LEASE = timedelta(minutes=10)
-
-
-class WorkReason(enum.StrEnum):
-    """Why work was queued (``Dispute.work_reason``)."""
-
-    RESPOND = "respond"
-    """Build evidence and, if allowed, submit it."""
-    REGENERATE = "regenerate"
-    """A person asked for a new evidence version."""
-    SUBMIT = "submit"
-    """A person approved the evidence version held for review: submit that very version."""
-    DEADLINE = "deadline"
-    """The response deadline is near and the held version was never acted on: send it."""
 
 
 PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})
@@ -38,7 +25,7 @@ PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})
 
 
 def queue_work(
-    session: Session, dispute: Dispute, reason: str, *, not_before: datetime | None = None
+    session: Session, dispute: Dispute, reason: WorkReason, *, not_before: datetime | None = None
 ) -> bool:
     """Queue work on ``dispute`` (inside the caller's transaction). A dispute already queued
     keeps its place; a person's request (regenerate, submit) overrides a plain respond.
@@ -96,7 +83,7 @@ def give_up(session: Session, dispute: Dispute, worker_id: str, error: str) -> b
     return _release(dispute, worker_id, WorkState.IDLE, error=error)
 
 
-def _release(dispute: Dispute, worker_id: str, state: str, *, error: str | None) -> bool:
+def _release(dispute: Dispute, worker_id: str, state: WorkState, *, error: str | None) -> bool:
     """End ``worker_id``'s claim on ``dispute``; False (and nothing changed) if it no longer
     holds it — a request queued meanwhile, or a take-over after the lease, stays in place."""
     if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:

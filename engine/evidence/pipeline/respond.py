@@ -325,7 +325,7 @@ def _latest_version(session: Session, dispute_pk: int) -> EvidenceVersion | None
     ).first()
 
 
-def _mark(runtime: Runtime, dispute_pk: int, version: int, state: str) -> None:
+def _mark(runtime: Runtime, dispute_pk: int, version: int, state: EvidenceState) -> None:
     with runtime.database.transaction() as session:
         row = session.scalars(
             select(EvidenceVersion).where(

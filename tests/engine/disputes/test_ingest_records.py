@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, WebhookDelivery
+from engine.db.models import Dispute, EventSource, WebhookDelivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -58,18 +58,20 @@ def updated_at(book: DisputeBook) -> datetime:
 
 def test_a_change_refreshes_the_disputes_updated_at(book: DisputeBook) -> None:
     # Given a dispute last changed long ago
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     backdate(book)
     # When an event changes its state
-    book.apply_one(dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source="webhook")
+    book.apply_one(
+        dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source=EventSource.WEBHOOK
+    )
     # Then its updated_at moves forward (the dashboard orders by it)
     assert updated_at(book) > LONG_AGO.replace(tzinfo=None)
 
 
 def test_a_duplicate_event_leaves_updated_at_alone(book: DisputeBook) -> None:
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     backdate(book)
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     assert updated_at(book) == LONG_AGO.replace(tzinfo=None)
 
 

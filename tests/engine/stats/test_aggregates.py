@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute
+from engine.db.models import Dispute, EventSource
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Status
 from engine.stats import compute_stats
@@ -42,7 +42,7 @@ def seed(database: Database) -> None:
                 created_at=datetime(*opened, tzinfo=UTC),
                 occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
             ),
-            source="webhook",
+            source=EventSource.WEBHOOK,
         )
         fee_list = [
             {"amount": fee.split()[0], "currency": fee.split()[1], "kind": "dispute_fee"}
