@@ -24,7 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission
+from engine.db.models import (
+    Dispute,
+    EvidenceState,
+    EvidenceVersion,
+    Submission,
+    SubmissionState,
+)
 from engine.db.records import read_state
 from engine.disputes.model import DisputeState
 from engine.errors import DisputeEngineError, DisputeUnknown
@@ -161,13 +167,13 @@ def _already_sent(runtime: Runtime, dispute_pk: int) -> str | None:
             select(Submission)
             .where(
                 Submission.dispute_pk == dispute_pk,
-                Submission.state.in_(("succeeded", "manual")),
+                Submission.state.in_((SubmissionState.SUCCEEDED, SubmissionState.MANUAL)),
             )
             .order_by(Submission.evidence_version.desc())
         ).first()
         if done is None:
             return None
-        how = "sent by hand" if done.state == "manual" else "submitted"
+        how = "sent by hand" if done.state is SubmissionState.MANUAL else "submitted"
         return f"{how} (version {done.evidence_version})"
 
 
@@ -223,7 +229,7 @@ def _submit(
         outcome = submit_version(runtime, dispute_pk, version, packet)
     except SubmissionRefused as refused:
         return RespondOutcome(Outcome.REFUSED, version, f"not submitted: {refused}")
-    if outcome.state == "succeeded":
+    if outcome.state is SubmissionState.SUCCEEDED:
         _announce(
             runtime,
             dispute_pk,
@@ -310,7 +316,8 @@ def _pending_submission(runtime: Runtime, dispute_pk: int) -> int | None:
     with runtime.database.reading() as session:
         version: int | None = session.scalar(
             select(Submission.evidence_version).where(
-                Submission.dispute_pk == dispute_pk, Submission.state == "pending"
+                Submission.dispute_pk == dispute_pk,
+                Submission.state == SubmissionState.PENDING,
             )
         )
         return version
