@@ -149,7 +149,7 @@ def make_dispute_event(
     state: DisputeState | None = None, event_id: str | None = None
 ) -> DisputeEvent:
     """An event describing ``state`` (default :func:`make_dispute_state`), to seed the book:
-    ``runtime.book.apply_one(make_dispute_event(), source="sync")``."""
+    ``runtime.book.apply_one(make_dispute_event(), source=EventSource.SYNC)``."""
     state = state or make_dispute_state()
     snapshot = DisputeSnapshot(
         stage=state.stage,

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from engine.db.migrate import upgrade
+from engine.db.models import SyncState
 from engine.errors import DisputeEngineError, NotConfigured, SettingError
 from engine.plugins.manager import PluginError
 from engine.runtime import Runtime
@@ -215,7 +216,7 @@ def _sync(args: argparse.Namespace) -> int:
             f"updated {report.updated}, queued {report.queued}, failed {report.failed}"
             + (f" ({report.error})" if report.error else "")
         )
-        failed = failed or report.state != "finished" or report.failed > 0
+        failed = failed or report.state is not SyncState.FINISHED or report.failed > 0
     return EXIT_FAILURE if failed else 0
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db.base import Base, utcnow
+from engine.db.base import Base, StrEnumColumn, utcnow
+from engine.disputes.model import Funds, Stage, Status
 
 JSONType = JSON()
 
@@ -33,6 +34,21 @@ class WorkState(enum.StrEnum):
     IDLE = "idle"
     QUEUED = "queued"
     CLAIMED = "claimed"
+
+
+class WorkReason(enum.StrEnum):
+    """Why work was queued (``Dispute.work_reason``)."""
+
+    RESPOND = "respond"
+    """Build evidence and, if allowed, submit it."""
+    REGENERATE = "regenerate"
+    """A person asked for a new evidence version."""
+    SUBMIT = "submit"
+    """A person approved the evidence version held for review: submit that very version."""
+    DEADLINE = "deadline"
+    """The response deadline is near and the held version was never acted on: send it."""
+    ACCEPT = "accept"
+    """The dispute is below ``DISPUTES_ACCEPT_BELOW``: concede it instead of fighting."""
 
 
 class EvidenceState(enum.StrEnum):
@@ -53,6 +69,53 @@ class EvidenceState(enum.StrEnum):
     """Building failed for good; the error is on the version."""
     SUPERSEDED = "superseded"
     """(Versions only) replaced by a newer version before it was sent."""
+
+
+class SubmissionState(enum.StrEnum):
+    """Values of ``Submission.state``."""
+
+    PENDING = "pending"
+    """Recorded before the processor was called; a retry resumes it with the same key."""
+    SUCCEEDED = "succeeded"
+    REJECTED = "rejected"
+    """The processor said no; never retried."""
+    MANUAL = "manual"
+    """A person handed the packet to a processor without an evidence API."""
+
+
+class EventSource(enum.StrEnum):
+    """Values of ``DisputeEventRow.source``: how an event reached the engine."""
+
+    WEBHOOK = "webhook"
+    SYNC = "sync"
+    ENGINE = "engine"
+    """The engine's own acts (evidence sent by hand, accepting, a customer found)."""
+
+
+class WebhookOutcome(enum.StrEnum):
+    """Values of ``WebhookDelivery.outcome``."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+class NotificationState(enum.StrEnum):
+    """Values of ``NotificationRow.state``."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up after the last attempt."""
+
+
+class SyncState(enum.StrEnum):
+    """Values of ``SyncRun.state``."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
 
 
 _LISTING_ORDER = func.coalesce(text("created_at"), text("first_seen_at"))
@@ -87,17 +150,18 @@ class Dispute(Base):
     provider: Mapped[str] = mapped_column(String(32))
     dispute_id: Mapped[str] = mapped_column(String(255))
     account: Mapped[str | None] = mapped_column(String(255))
-    stage: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    stage: Mapped[Stage] = mapped_column(StrEnumColumn(Stage, 32))
+    status: Mapped[Status] = mapped_column(StrEnumColumn(Status, 32), index=True)
     provider_status: Mapped[str] = mapped_column(Text)
     """The processor's own word, verbatim: unknown future statuses are kept, never cut."""
     reason: Mapped[str] = mapped_column(String(64))
+    """A :class:`Reason` value (typed as text until ``DisputeSnapshot.reason`` is)."""
     provider_reason: Mapped[str | None] = mapped_column(Text)
     network_reason_code: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[str] = mapped_column(String(40))
     """Exact decimal text in major units (``"798.29"``): never a float on the way through."""
     currency: Mapped[str] = mapped_column(String(3))
-    funds: Mapped[str] = mapped_column(String(32))
+    funds: Mapped[Funds] = mapped_column(StrEnumColumn(Funds, 32))
     fees: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     respond_by: Mapped[datetime | None]
     payment_id: Mapped[str | None] = mapped_column(String(255))
@@ -115,9 +179,14 @@ class Dispute(Base):
     raw_packed: Mapped[bytes | None] = mapped_column(LargeBinary)
     """The same, packed (:mod:`engine.db.packing`): what the engine writes now."""
 
-    evidence_state: Mapped[str] = mapped_column(String(32), default=EvidenceState.NONE)
-    work_state: Mapped[str] = mapped_column(String(16), default=WorkState.IDLE)
-    work_reason: Mapped[str | None] = mapped_column(String(32))
+    evidence_state: Mapped[EvidenceState] = mapped_column(
+        StrEnumColumn(EvidenceState, 32), default=EvidenceState.NONE
+    )
+    """Written by the evidence book only (``engine.evidence.book``)."""
+    work_state: Mapped[WorkState] = mapped_column(
+        StrEnumColumn(WorkState, 16), default=WorkState.IDLE
+    )
+    work_reason: Mapped[WorkReason | None] = mapped_column(StrEnumColumn(WorkReason, 32))
     work_not_before: Mapped[datetime | None]
     work_claimed_by: Mapped[str | None] = mapped_column(String(128))
     work_lease_until: Mapped[datetime | None]
@@ -142,11 +211,10 @@ class DisputeEventRow(Base):
     provider: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(128))
-    source: Mapped[str] = mapped_column(String(16))
-    """``webhook``, ``sync`` or ``engine`` (the engine's own acts, such as accepting)."""
+    source: Mapped[EventSource] = mapped_column(StrEnumColumn(EventSource, 16))
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[Status | None] = mapped_column(StrEnumColumn(Status, 32))
     provider_status: Mapped[str | None] = mapped_column(Text)
     applied: Mapped[bool]
     """Whether the dispute's state changed when this event arrived."""
@@ -169,8 +237,7 @@ class WebhookDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     event_id: Mapped[str | None] = mapped_column(String(255), index=True)
     event_type: Mapped[str | None] = mapped_column(String(128))
-    outcome: Mapped[str] = mapped_column(String(16))
-    """``applied``, ``duplicate``, ``ignored`` or ``rejected``."""
+    outcome: Mapped[WebhookOutcome] = mapped_column(StrEnumColumn(WebhookOutcome, 16))
     detail: Mapped[str | None] = mapped_column(Text)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_encoding: Mapped[str | None] = mapped_column(String(8))
@@ -184,7 +251,7 @@ class EvidenceVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_pk: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"))
     version: Mapped[int]
-    state: Mapped[str] = mapped_column(String(32))
+    state: Mapped[EvidenceState] = mapped_column(StrEnumColumn(EvidenceState, 32))
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     """Neutral text fields, plus internal ``_``-prefixed ones such as ``_receipt_url``."""
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
@@ -206,8 +273,7 @@ class Submission(Base):
     dispute_pk: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"))
     evidence_version: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    state: Mapped[str] = mapped_column(String(16))
-    """``pending``, ``succeeded``, ``rejected`` (processor said no) or ``manual``."""
+    state: Mapped[SubmissionState] = mapped_column(StrEnumColumn(SubmissionState, 16))
     attempts: Mapped[int] = mapped_column(default=0)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
@@ -223,9 +289,12 @@ class NotificationRow(Base):
     dispute_pk: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"))
     notifier: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
+    """A ``NotificationKind`` value (text here: the notifier module needs the settings, which
+    need this one)."""
     dedupe_key: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    """``pending``, ``sent`` or ``failed`` (gave up)."""
+    state: Mapped[NotificationState] = mapped_column(
+        StrEnumColumn(NotificationState, 16), default=NotificationState.PENDING, index=True
+    )
     message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -239,8 +308,7 @@ class SyncRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32), index=True)
-    state: Mapped[str] = mapped_column(String(16))
-    """``running``, ``finished`` or ``failed``."""
+    state: Mapped[SyncState] = mapped_column(StrEnumColumn(SyncState, 16))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     seen: Mapped[int] = mapped_column(default=0)

@@ -8,7 +8,7 @@ import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow
 from engine.db.packing import pack, unpack, unpack_json
-from engine.disputes.model import DisputeEvent, DisputeState, Funds, Money, Stage, Status
+from engine.disputes.model import DisputeEvent, DisputeState, Money
 from engine.disputes.money import format_amount
 
 _event_decoder = msgspec.json.Decoder(DisputeEvent)
@@ -16,15 +16,15 @@ _event_decoder = msgspec.json.Decoder(DisputeEvent)
 
 def write_state(row: Dispute, state: DisputeState) -> None:
     row.account = state.account
-    row.stage = state.stage.value
-    row.status = state.status.value
+    row.stage = state.stage
+    row.status = state.status
     row.provider_status = state.provider_status
     row.reason = state.reason
     row.provider_reason = state.provider_reason
     row.network_reason_code = state.network_reason_code
     row.amount = format_amount(state.money.amount)
     row.currency = state.money.currency
-    row.funds = state.funds.value
+    row.funds = state.funds
     row.fees = [
         {"amount": format_amount(fee.amount), "currency": fee.currency} for fee in state.fees
     ]
@@ -45,13 +45,13 @@ def read_state(row: Dispute) -> DisputeState:
         provider=row.provider,
         dispute_id=row.dispute_id,
         account=row.account,
-        stage=Stage(row.stage),
-        status=Status(row.status),
+        stage=row.stage,
+        status=row.status,
         provider_status=row.provider_status,
         reason=row.reason,
         provider_reason=row.provider_reason,
         money=Money(amount=Decimal(row.amount), currency=row.currency),
-        funds=Funds(row.funds),
+        funds=row.funds,
         network_reason_code=row.network_reason_code,
         respond_by=row.respond_by,
         payment_id=row.payment_id,

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute
+from engine.db.models import Dispute, EventSource
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
@@ -72,7 +72,7 @@ def accept_dispute(
         message = f"closed at {provider.display_name}"
     else:
         message = f"decision recorded; {provider.display_name} has no accept API"
-    runtime.book.apply_one(_accepted_event(state, key, moment), source="engine")
+    runtime.book.apply_one(_accepted_event(state, key, moment), source=EventSource.ENGINE)
     if provider.capabilities.supports_accept:
         _read_back(runtime, state)
     log.info("%s %s accepted: %s", provider_id, dispute_id, message)
@@ -89,7 +89,7 @@ def _read_back(runtime: Runtime, state: DisputeState) -> None:
             "%s %s: read-back after accepting failed: %s", state.provider, state.dispute_id, error
         )
         return
-    runtime.book.apply_one(event, source="sync")
+    runtime.book.apply_one(event, source=EventSource.SYNC)
 
 
 def _current(runtime: Runtime, provider_id: str, dispute_id: str) -> DisputeState:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.database import Database
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery, WebhookOutcome
 from engine.db.packing import ZLIB, pack, pack_body
 from engine.db.records import decode_event, read_state, write_state
 from engine.disputes.lifecycle import fold
@@ -51,8 +51,7 @@ class EventOutcome:
 
 @dataclass
 class DeliveryOutcome:
-    outcome: str
-    """``applied``, ``duplicate`` or ``ignored``."""
+    outcome: WebhookOutcome
     events: list[EventOutcome] = field(default_factory=list)
 
 
@@ -79,27 +78,32 @@ class DisputeBook:
         """Store one webhook delivery and apply what it says, in one transaction."""
         with self.database.transaction() as session:
             delivery = WebhookDelivery(
-                provider=provider, body=pack_body(body), body_encoding=ZLIB, outcome="ignored"
+                provider=provider,
+                body=pack_body(body),
+                body_encoding=ZLIB,
+                outcome=WebhookOutcome.IGNORED,
             )
             session.add(delivery)
             if isinstance(verdict, Rejected):
-                delivery.outcome, delivery.detail = "rejected", verdict.reason
-                return DeliveryOutcome("rejected")
+                delivery.outcome, delivery.detail = WebhookOutcome.REJECTED, verdict.reason
+                return DeliveryOutcome(WebhookOutcome.REJECTED)
             delivery.event_id, delivery.event_type = verdict.event_id, verdict.event_type
             if isinstance(verdict, Ignored):
                 delivery.detail = verdict.reason
-                return DeliveryOutcome("ignored")
-            outcomes = [self.apply(session, event, source="webhook") for event in verdict.events]
+                return DeliveryOutcome(WebhookOutcome.IGNORED)
+            outcomes = [
+                self.apply(session, event, source=EventSource.WEBHOOK) for event in verdict.events
+            ]
             duplicate = bool(outcomes) and all(outcome.duplicate for outcome in outcomes)
-            delivery.outcome = "duplicate" if duplicate else "applied"
+            delivery.outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.APPLIED
             return DeliveryOutcome(delivery.outcome, outcomes)
 
-    def apply_one(self, event: DisputeEvent, *, source: str) -> EventOutcome:
+    def apply_one(self, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply one event in its own transaction (sync, the engine's own acts)."""
         with self.database.transaction() as session:
             return self.apply(session, event, source=source)
 
-    def apply(self, session: Session, event: DisputeEvent, *, source: str) -> EventOutcome:
+    def apply(self, session: Session, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply ``event`` inside the caller's transaction."""
         row, new_dispute = self._lock_dispute(session, event)
         before = None if new_dispute else read_state(row)
@@ -154,7 +158,7 @@ class DisputeBook:
         return row, created is not None
 
     def _insert_event(
-        self, session: Session, row: Dispute, event: DisputeEvent, source: str
+        self, session: Session, row: Dispute, event: DisputeEvent, source: EventSource
     ) -> DisputeEventRow | None:
         status = event.snapshot.status.value if event.snapshot else None
         provider_status = event.snapshot.provider_status if event.snapshot else None

@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import select
 
 from engine.db.base import utcnow
-from engine.db.models import SyncRun
+from engine.db.models import EventSource, SyncRun, SyncState
 from engine.errors import DisputeEngineError, NotConfigured
 from engine.plugins.provider import UnreadableDispute
 from engine.runtime import Runtime
@@ -31,7 +31,7 @@ class SyncReport(msgspec.Struct, kw_only=True):
     """One sync run, as ``GET /api/sync`` serves it."""
 
     provider: str
-    state: str
+    state: SyncState
     started_at: str
     finished_at: str | None
     seen: int
@@ -68,7 +68,7 @@ def sync_provider(
     if not provider.capabilities.supports_sync:
         raise NotConfigured(f"{provider.display_name} cannot list its disputes")
     with runtime.database.transaction() as session:
-        run = SyncRun(provider=provider_id, state="running", started_at=utcnow(), errors=[])
+        run = SyncRun(provider=provider_id, state=SyncState.RUNNING, started_at=utcnow(), errors=[])
         session.add(run)
         session.flush()
         run_id = run.id
@@ -84,7 +84,7 @@ def sync_provider(
                 log.error("sync of %s %s failed: %s", provider_id, event.dispute_id, failure)
             else:
                 try:
-                    outcome = runtime.book.apply_one(event, source="sync")
+                    outcome = runtime.book.apply_one(event, source=EventSource.SYNC)
                 except Exception as error:
                     failure = str(error)
                     log.exception("sync of %s %s failed", provider_id, event.dispute_id)
@@ -99,14 +99,19 @@ def sync_provider(
                 if len(errors) < MAX_RECORDED_ERRORS:
                     errors.append({"dispute_id": event.dispute_id, "error": failure[:500]})
             if counts["seen"] % 50 == 0:
-                _save(runtime, run_id, counts, errors, state="running")
+                _save(runtime, run_id, counts, errors, state=SyncState.RUNNING)
             if progress is not None:
                 progress(counts["seen"])
     except DisputeEngineError as error:
         fatal = str(error)
         log.error("sync of %s stopped: %s", provider_id, error)
     return _save(
-        runtime, run_id, counts, errors, state="failed" if fatal else "finished", error=fatal
+        runtime,
+        run_id,
+        counts,
+        errors,
+        state=SyncState.FAILED if fatal else SyncState.FINISHED,
+        error=fatal,
     )
 
 
@@ -116,7 +121,7 @@ def _save(
     counts: dict[str, int],
     errors: list[dict[str, str]],
     *,
-    state: str,
+    state: SyncState,
     error: str | None = None,
 ) -> SyncReport:
     with runtime.database.transaction() as session:
@@ -126,7 +131,7 @@ def _save(
         run.errors = list(errors)
         run.state = state
         run.error = error
-        if state != "running":
+        if state is not SyncState.RUNNING:
             run.finished_at = utcnow()
         return SyncReport.from_row(run)
 

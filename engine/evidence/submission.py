@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission
+from engine.db.models import (
+    Dispute,
+    EventSource,
+    EvidenceState,
+    EvidenceVersion,
+    Submission,
+    SubmissionState,
+)
 from engine.db.records import read_state
 from engine.disputes.model import DisputeEvent
 from engine.errors import DisputeEngineError, ProviderRejected, ProviderUnavailable
@@ -33,8 +40,7 @@ class SubmissionRefused(DisputeEngineError):
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
-    state: str
-    """``succeeded``, ``rejected`` or ``manual``."""
+    state: SubmissionState
     message: str
 
 
@@ -49,7 +55,7 @@ def submission_blocker(session: Session, dispute: Dispute, version: int) -> str 
     """Why ``version`` of ``dispute`` must not be sent now; ``None`` when it may."""
     done = session.scalars(
         select(Submission).where(
-            Submission.dispute_pk == dispute.id, Submission.state == "succeeded"
+            Submission.dispute_pk == dispute.id, Submission.state == SubmissionState.SUCCEEDED
         )
     ).first()
     if done is not None:
@@ -57,7 +63,7 @@ def submission_blocker(session: Session, dispute: Dispute, version: int) -> str 
     other = session.scalars(
         select(Submission).where(
             Submission.dispute_pk == dispute.id,
-            Submission.state == "pending",
+            Submission.state == SubmissionState.PENDING,
             Submission.evidence_version != version,
         )
     ).first()
@@ -90,7 +96,7 @@ def submit_version(
         existing = session.scalars(
             select(Submission).where(Submission.idempotency_key == key)
         ).first()
-        resuming = existing is not None and existing.state == "pending"
+        resuming = existing is not None and existing.state is SubmissionState.PENDING
         if blocker is None and not resuming:
             # The processor's own view counts too, but a pending row of ours means we may be
             # the ones who raised its submission count: resume it with the same key.
@@ -102,11 +108,11 @@ def submit_version(
                 dispute_pk=dispute.id,
                 evidence_version=version,
                 idempotency_key=key,
-                state="pending",
+                state=SubmissionState.PENDING,
                 attempts=0,
             )
             session.add(existing)
-        elif existing.state != "pending":
+        elif existing.state is not SubmissionState.PENDING:
             raise SubmissionRefused(f"version {version} was already sent ({existing.state})")
         existing.attempts += 1
         request = SubmissionRequest(
@@ -115,16 +121,18 @@ def submit_version(
     try:
         receipt = provider.submit_evidence(request)
     except ProviderRejected as error:
-        _finish(runtime, dispute_pk, version, key, "rejected", str(error), None)
+        _finish(runtime, dispute_pk, version, key, SubmissionState.REJECTED, str(error), None)
         log.warning("%s %s: evidence refused: %s", state.provider, state.dispute_id, error)
-        return SubmissionOutcome("rejected", str(error))
+        return SubmissionOutcome(SubmissionState.REJECTED, str(error))
     except ProviderUnavailable as error:
         with runtime.database.transaction() as session:
             row = session.scalars(select(Submission).where(Submission.idempotency_key == key)).one()
             row.error = str(error)
         raise
-    _finish(runtime, dispute_pk, version, key, "succeeded", None, dict(receipt.response))
-    return SubmissionOutcome("succeeded", "evidence submitted")
+    _finish(
+        runtime, dispute_pk, version, key, SubmissionState.SUCCEEDED, None, dict(receipt.response)
+    )
+    return SubmissionOutcome(SubmissionState.SUCCEEDED, "evidence submitted")
 
 
 def _finish(
@@ -132,12 +140,14 @@ def _finish(
     dispute_pk: int,
     version: int,
     key: str,
-    state: str,
+    state: SubmissionState,
     error: str | None,
     response: dict[str, object] | None,
 ) -> None:
     now = utcnow()
-    evidence_state = EvidenceState.SUBMITTED if state == "succeeded" else EvidenceState.REJECTED
+    evidence_state = (
+        EvidenceState.SUBMITTED if state is SubmissionState.SUCCEEDED else EvidenceState.REJECTED
+    )
     with runtime.database.transaction() as session:
         submission = session.scalars(
             select(Submission).where(Submission.idempotency_key == key)
@@ -152,7 +162,7 @@ def _finish(
         if evidence is not None:
             evidence.state = evidence_state
             evidence.error = error
-            if state == "succeeded":
+            if state is SubmissionState.SUCCEEDED:
                 evidence.submitted_at = now
         session.get_one(Dispute, dispute_pk).evidence_state = evidence_state
 
@@ -172,7 +182,7 @@ def record_manual_submission(runtime: Runtime, dispute_pk: int, version: int, no
                 dispute_pk=dispute.id,
                 evidence_version=version,
                 idempotency_key=key,
-                state="manual",
+                state=SubmissionState.MANUAL,
                 attempts=1,
                 response={"note": note},
                 finished_at=now,
@@ -197,5 +207,5 @@ def record_manual_submission(runtime: Runtime, dispute_pk: int, version: int, no
                 occurred_at=now,
                 evidence_sent=True,
             ),
-            source="engine",
+            source=EventSource.ENGINE,
         )

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from sqlalchemy import or_, select
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, NotificationRow
+from engine.db.models import Dispute, NotificationRow, NotificationState
 from engine.db.records import read_state
 from engine.errors import ProviderRejected, ProviderUnavailable
 from engine.notifications.notifier import Notification, NotificationKind, NotifierThrottled
@@ -64,7 +64,7 @@ def _claim(runtime: Runtime, policy: DeliveryPolicy) -> _Claimed | None:
         while True:
             row = session.scalars(
                 select(NotificationRow)
-                .where(NotificationRow.state == "pending", due)
+                .where(NotificationRow.state == NotificationState.PENDING, due)
                 .order_by(NotificationRow.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -76,7 +76,10 @@ def _claim(runtime: Runtime, policy: DeliveryPolicy) -> _Claimed | None:
             if row.notifier in runtime.notifiers:
                 break
             # Announced while the channel was configured, and it no longer is.
-            row.state, row.last_error = "failed", f"notifier {row.notifier!r} is not configured"
+            row.state, row.last_error = (
+                NotificationState.FAILED,
+                f"notifier {row.notifier!r} is not configured",
+            )
             session.flush()
         dispute = session.get_one(Dispute, row.dispute_pk)
         notification = Notification(
@@ -107,12 +110,12 @@ def _send(runtime: Runtime, claimed: _Claimed, policy: DeliveryPolicy) -> None:
     with runtime.database.transaction() as session:
         row = session.get_one(NotificationRow, claimed.row_id)
         if error is None:
-            row.state, row.sent_at, row.last_error = "sent", utcnow(), None
+            row.state, row.sent_at, row.last_error = NotificationState.SENT, utcnow(), None
             row.next_attempt_at = None
             return
         row.last_error = error[:2000]
         if final or claimed.attempts >= policy.max_attempts:
-            row.state = "failed"
+            row.state = NotificationState.FAILED
             log.error(
                 "notification %s via %s given up after %d attempt(s): %s",
                 claimed.row_id,

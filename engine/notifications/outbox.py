@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import dialect
 from engine.db.base import utcnow
-from engine.db.models import Dispute, NotificationRow
+from engine.db.models import Dispute, NotificationRow, NotificationState
 from engine.notifications.notifier import NotificationKind
 
 
@@ -36,7 +36,7 @@ def announce(
                 notifier=notifier,
                 kind=kind.value,
                 dedupe_key=dedupe_key,
-                state="pending",
+                state=NotificationState.PENDING,
                 message=detail,
                 attempts=0,
                 created_at=utcnow(),

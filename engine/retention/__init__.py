@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from engine.db.database import Database
-from engine.db.models import WebhookDelivery
+from engine.db.models import WebhookDelivery, WebhookOutcome
 from engine.settings import Settings, parse_int
 
 DEFAULT_DAYS = 30
-PRUNABLE = ("ignored", "rejected")
+PRUNABLE = (WebhookOutcome.IGNORED, WebhookOutcome.REJECTED)
 BATCH = 1_000
 
 

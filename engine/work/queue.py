@@ -13,7 +13,6 @@ million disputes reads nothing (an ``OR`` over two columns made it scan them all
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,23 +21,9 @@ from sqlalchemy.orm import Session
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, WorkState
+from engine.db.models import WorkReason as WorkReason  # where the queue's readers look for it
 
 DEFAULT_LEASE = timedelta(minutes=10)
-
-
-class WorkReason(enum.StrEnum):
-    """Why work was queued (``Dispute.work_reason``)."""
-
-    RESPOND = "respond"
-    """Build evidence and, if allowed, submit it."""
-    REGENERATE = "regenerate"
-    """A person asked for a new evidence version."""
-    SUBMIT = "submit"
-    """A person approved the evidence version held for review: submit that very version."""
-    DEADLINE = "deadline"
-    """The response deadline is near and the held version was never acted on: send it."""
-    ACCEPT = "accept"
-    """The dispute is below ``DISPUTES_ACCEPT_BELOW``: concede it instead of fighting."""
 
 
 PERSON_REASONS = frozenset({WorkReason.REGENERATE, WorkReason.SUBMIT})
@@ -48,7 +33,7 @@ OVERRIDING_REASONS = PERSON_REASONS | {WorkReason.ACCEPT}
 
 
 def queue_work(
-    session: Session, dispute: Dispute, reason: str, *, not_before: datetime | None = None
+    session: Session, dispute: Dispute, reason: WorkReason, *, not_before: datetime | None = None
 ) -> bool:
     """Queue work on ``dispute`` (inside the caller's transaction). A dispute already queued
     keeps its place; a person's request (regenerate, submit) overrides a plain respond.
@@ -104,7 +89,7 @@ def give_up(session: Session, dispute: Dispute, worker_id: str, error: str) -> b
     return _release(dispute, worker_id, WorkState.IDLE, error=error)
 
 
-def _release(dispute: Dispute, worker_id: str, state: str, *, error: str | None) -> bool:
+def _release(dispute: Dispute, worker_id: str, state: WorkState, *, error: str | None) -> bool:
     """End ``worker_id``'s claim on ``dispute``; False (and nothing changed) if it no longer
     holds it — a request queued meanwhile, or a take-over after the lease, stays in place."""
     if dispute.work_state != WorkState.CLAIMED or dispute.work_claimed_by != worker_id:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from engine.db.migrate import upgrade
+from engine.db.models import EventSource
 from engine.disputes.ingest import AfterApply
 from engine.disputes.model import Status
 from engine.plugins.manager import Plugins, create_plugin_manager
@@ -44,4 +45,4 @@ def add_dispute(
         occurred_at=moment,
         **snapshot,  # type: ignore[arg-type]
     )
-    return runtime.book.apply_one(event, source="webhook").dispute_pk
+    return runtime.book.apply_one(event, source=EventSource.WEBHOOK).dispute_pk

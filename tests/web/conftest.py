@@ -56,7 +56,7 @@ def add_evidence(
     dispute_id: str,
     *,
     fields: dict[str, str] | None = None,
-    state: str = EvidenceState.READY,
+    state: EvidenceState = EvidenceState.READY,
 ) -> int:
     """Archive a packet the way the pipeline does: a version row and a stored PDF."""
     storage = runtime.storage

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from engine.db.models import Dispute
+from engine.db.models import Dispute, EventSource
 from engine.disputes.model import Status
 from engine.runtime import Runtime
 from engine.work.worker import Worker
@@ -193,7 +193,7 @@ def test_the_real_pipeline_answers_a_dispute_and_regenerates_it_from_the_browser
         ),
     )
     upgrade(runtime.database)
-    runtime.book.apply_one(make_dispute_event(), source="webhook")
+    runtime.book.apply_one(make_dispute_event(), source=EventSource.WEBHOOK)
     try:
         with serving(runtime, Worker(runtime, idle_seconds=0.1)) as base:
             page = browser.new_page(viewport={"width": 1280, "height": 900})

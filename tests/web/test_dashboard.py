@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, NotificationRow, Submission
+from engine.db.models import Dispute, EvidenceState, NotificationRow, Submission
 from engine.disputes.model import Status
 from engine.runtime import Runtime
 from engine.storage.names import object_name
@@ -162,7 +162,7 @@ def test_mark_as_sent_is_offered_and_works_for_a_processor_without_evidence_api(
     signed_in: Client, runtime: Runtime
 ) -> None:
     add_dispute(runtime, "dp_h", Status.OPEN, provider="handpay")
-    add_evidence(runtime, "handpay", "dp_h", state="manual_required")
+    add_evidence(runtime, "handpay", "dp_h", state=EvidenceState.MANUAL_REQUIRED)
     page = signed_in.get("/disputes/handpay/dp_h").text
     assert 'id="mark-sent"' in page
     token = csrf(signed_in, "/disputes/handpay/dp_h")
@@ -188,7 +188,7 @@ def test_a_held_version_is_offered_for_submission_and_queued_from_the_page(
 ) -> None:
     pk = add_dispute(runtime, "dp_r")
     assert 'id="submit-held"' not in signed_in.get("/disputes/acme/dp_r").text
-    add_evidence(runtime, "acme", "dp_r", state="ready")
+    add_evidence(runtime, "acme", "dp_r", state=EvidenceState.READY)
     page = signed_in.get("/disputes/acme/dp_r").text
     assert "Submit version 1" in page
     token = csrf(signed_in, "/disputes/acme/dp_r")

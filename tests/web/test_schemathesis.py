@@ -11,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
+from engine.db.models import EvidenceState
 from engine.disputes.model import Status
 from engine.runtime import Runtime
 from tests.support.engine import add_dispute
@@ -26,7 +27,7 @@ def operations(runtime: Runtime) -> list[Any]:
     add_evidence(runtime, "acme", "dp_1")
     add_dispute(runtime, "dp_2", Status.WON)
     add_dispute(runtime, "dp_3", provider="handpay")
-    add_evidence(runtime, "handpay", "dp_3", state="manual_required")
+    add_evidence(runtime, "handpay", "dp_3", state=EvidenceState.MANUAL_REQUIRED)
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(runtime))
     operations = []
     for result in schema.get_all_operations():

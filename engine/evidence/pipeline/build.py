@@ -64,7 +64,7 @@ class BuiltVersion:
     error: str | None
 
 
-def set_dispute_evidence_state(dispute: Dispute, state: str) -> None:
+def set_dispute_evidence_state(dispute: Dispute, state: EvidenceState) -> None:
     if dispute.evidence_state in SETTLED and state not in SETTLED:
         return
     dispute.evidence_state = state

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import msgspec
 
 from engine.db.base import utcnow
+from engine.db.models import EventSource
 from engine.disputes.model import CustomerIdentity, DisputeEvent, DisputeState
 from engine.evidence.packet.facts import CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_NAME
 from engine.runtime import Runtime
@@ -50,4 +51,4 @@ def record_customer_identity(
 ) -> None:
     event = identity_event(dispute, facts)
     if event is not None:
-        runtime.book.apply_one(event, source="engine")
+        runtime.book.apply_one(event, source=EventSource.ENGINE)

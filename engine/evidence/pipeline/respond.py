@@ -24,7 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
-from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission
+from engine.db.models import (
+    Dispute,
+    EvidenceState,
+    EvidenceVersion,
+    Submission,
+    SubmissionState,
+)
 from engine.db.records import read_state
 from engine.disputes.model import DisputeState
 from engine.errors import DisputeEngineError, DisputeUnknown
@@ -162,13 +168,13 @@ def _already_sent(runtime: Runtime, dispute_pk: int) -> str | None:
             select(Submission)
             .where(
                 Submission.dispute_pk == dispute_pk,
-                Submission.state.in_(("succeeded", "manual")),
+                Submission.state.in_((SubmissionState.SUCCEEDED, SubmissionState.MANUAL)),
             )
             .order_by(Submission.evidence_version.desc())
         ).first()
         if done is None:
             return None
-        how = "sent by hand" if done.state == "manual" else "submitted"
+        how = "sent by hand" if done.state is SubmissionState.MANUAL else "submitted"
         return f"{how} (version {done.evidence_version})"
 
 
@@ -224,7 +230,7 @@ def _submit(
         outcome = submit_version(runtime, dispute_pk, version, packet)
     except SubmissionRefused as refused:
         return RespondOutcome(Outcome.REFUSED, version, f"not submitted: {refused}")
-    if outcome.state == "succeeded":
+    if outcome.state is SubmissionState.SUCCEEDED:
         _announce(
             runtime,
             dispute_pk,
@@ -316,7 +322,8 @@ def _pending_submission(runtime: Runtime, dispute_pk: int) -> int | None:
     with runtime.database.reading() as session:
         version: int | None = session.scalar(
             select(Submission.evidence_version).where(
-                Submission.dispute_pk == dispute_pk, Submission.state == "pending"
+                Submission.dispute_pk == dispute_pk,
+                Submission.state == SubmissionState.PENDING,
             )
         )
         return version
@@ -331,7 +338,7 @@ def _latest_version(session: Session, dispute_pk: int) -> EvidenceVersion | None
     ).first()
 
 
-def _mark(runtime: Runtime, dispute_pk: int, version: int, state: str) -> None:
+def _mark(runtime: Runtime, dispute_pk: int, version: int, state: EvidenceState) -> None:
     with runtime.database.transaction() as session:
         row = session.scalars(
             select(EvidenceVersion).where(

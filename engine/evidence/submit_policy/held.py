@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Submission
+from engine.db.models import Submission, SubmissionState
 
-HELD_STATES = ("succeeded", "manual")
+HELD_STATES = (SubmissionState.SUCCEEDED, SubmissionState.MANUAL)
 
 
 def held_submission(session: Session, dispute_pk: int) -> Submission | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery
 from engine.db.packing import ZLIB, unpack_body
 from engine.db.records import decode_event, read_state
 from engine.disputes.ingest import DisputeBook
@@ -47,7 +47,7 @@ def test_rows_written_before_packing_are_read_as_they_were(database_url: str) ->
     event = event_for(
         "acme", "evt_1", "dp_1", Status.NEEDS_RESPONSE, occurred_at=datetime(2026, 1, 1, tzinfo=UTC)
     )
-    DisputeBook(database).apply_one(event, source="webhook")
+    DisputeBook(database).apply_one(event, source=EventSource.WEBHOOK)
     with database.transaction() as session:
         stored = session.scalars(select(DisputeEventRow)).one()
         plain = decode_event(stored)

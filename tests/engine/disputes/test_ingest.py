@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery, WorkState
+from engine.db.models import (
+    Dispute,
+    DisputeEventRow,
+    EventSource,
+    WebhookDelivery,
+    WebhookOutcome,
+    WorkState,
+)
 from engine.disputes.ingest import DisputeBook, EventOutcome
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -91,9 +98,13 @@ def test_the_same_event_twice_changes_nothing_the_second_time(book: DisputeBook)
 
 
 def test_events_in_any_order_end_in_the_same_state(book: DisputeBook) -> None:
-    book.apply_one(dispute_event("evt_3", Status.WON, seconds=30), source="webhook")
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE, seconds=0), source="webhook")
-    book.apply_one(dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source="webhook")
+    book.apply_one(dispute_event("evt_3", Status.WON, seconds=30), source=EventSource.WEBHOOK)
+    book.apply_one(
+        dispute_event("evt_1", Status.NEEDS_RESPONSE, seconds=0), source=EventSource.WEBHOOK
+    )
+    book.apply_one(
+        dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source=EventSource.WEBHOOK
+    )
     with book.database.reading() as session:
         dispute = session.scalars(select(Dispute)).one()
         assert dispute.status == "won"
@@ -144,7 +155,7 @@ def _apply_in_child(
     url: str,
     barrier: multiprocessing.synchronize.Barrier,
     rounds: int,
-    queue: multiprocessing.Queue[list[tuple[str, bool, bool]]],
+    queue: multiprocessing.Queue[list[tuple[WebhookOutcome, bool, bool]]],
 ) -> None:
     book = DisputeBook(Database(url))
     results = []
@@ -187,10 +198,12 @@ def test_two_processes_applying_the_same_event_at_once_leave_one_row_and_one_cha
 
 def test_an_event_that_only_repeats_what_was_known_changes_nothing(book: DisputeBook) -> None:
     # Given a dispute known from one event
-    book.apply_one(dispute_event("evt_1", Status.UNDER_REVIEW, seconds=0), source="webhook")
+    book.apply_one(
+        dispute_event("evt_1", Status.UNDER_REVIEW, seconds=0), source=EventSource.WEBHOOK
+    )
     # When a later read (a sync, say) describes the very same dispute under another id
     outcome = book.apply_one(
-        dispute_event("sync_1", Status.UNDER_REVIEW, seconds=60), source="sync"
+        dispute_event("sync_1", Status.UNDER_REVIEW, seconds=60), source=EventSource.SYNC
     )
     # Then it is stored, but it is no change and the dispute was not touched
     assert not outcome.duplicate

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
+from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -58,18 +58,20 @@ def updated_at(book: DisputeBook) -> datetime:
 
 def test_a_change_refreshes_the_disputes_updated_at(book: DisputeBook) -> None:
     # Given a dispute last changed long ago
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     backdate(book)
     # When an event changes its state
-    book.apply_one(dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source="webhook")
+    book.apply_one(
+        dispute_event("evt_2", Status.UNDER_REVIEW, seconds=10), source=EventSource.WEBHOOK
+    )
     # Then its updated_at moves forward (the dashboard orders by it)
     assert updated_at(book) > LONG_AGO.replace(tzinfo=None)
 
 
 def test_a_duplicate_event_leaves_updated_at_alone(book: DisputeBook) -> None:
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     backdate(book)
-    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.NEEDS_RESPONSE), source=EventSource.WEBHOOK)
     assert updated_at(book) == LONG_AGO.replace(tzinfo=None)
 
 
@@ -113,7 +115,7 @@ def test_record_delivery_answers_what_became_of_each_delivery(book: DisputeBook)
 
 
 def test_a_stored_event_keeps_the_processors_own_status_word(book: DisputeBook) -> None:
-    book.apply_one(dispute_event("evt_1", Status.UNDER_REVIEW), source="webhook")
+    book.apply_one(dispute_event("evt_1", Status.UNDER_REVIEW), source=EventSource.WEBHOOK)
     with book.database.reading() as session:
         stored = session.scalars(select(DisputeEventRow)).one()
         assert (stored.status, stored.provider_status) == ("under_review", "under_review")
@@ -129,6 +131,6 @@ def test_a_money_only_event_cannot_open_a_dispute(book: DisputeBook) -> None:
         funds=Funds.DEBITED,
     )
     with pytest.raises(ValueError, match="does not describe dispute dp_new"):
-        book.apply_one(funds_only, source="webhook")
+        book.apply_one(funds_only, source=EventSource.WEBHOOK)
     with book.database.reading() as session:
         assert session.scalars(select(Dispute)).all() == []

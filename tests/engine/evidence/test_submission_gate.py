@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, Submission
+from engine.db.models import Dispute, EventSource, Submission
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
 from engine.evidence.submission import submission_blocker
@@ -44,7 +44,7 @@ def database(database_url: str) -> Database:
     upgrade(database)
     book = DisputeBook(database)
     for dispute_id in ("dp_1", "dp_2"):
-        book.apply_one(needs_response(dispute_id), source="webhook")
+        book.apply_one(needs_response(dispute_id), source=EventSource.WEBHOOK)
     return database
 
 

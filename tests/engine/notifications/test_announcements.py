@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from engine.db.models import NotificationRow
+from engine.db.models import EventSource, NotificationRow
 from engine.disputes.model import Stage, Status
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
@@ -54,7 +54,7 @@ def test_an_escalation_announces_the_outcome_of_each_stage(make_settings: MakeSe
     runtime.book.apply_one(
         event_for("acme", "evt_pre", "dp_1", Status.WON, occurred_at=NOW,
                   stage=Stage.PRE_ARBITRATION),
-        source="webhook",
+        source=EventSource.WEBHOOK,
     )  # fmt: skip
     assert [key for _, key, _ in announced(runtime)] == [
         "new_dispute:new",
@@ -66,7 +66,7 @@ def test_an_escalation_announces_the_outcome_of_each_stage(make_settings: MakeSe
 def test_sync_announces_like_webhooks(make_settings: MakeSettings) -> None:
     runtime = with_telegram(make_settings)
     runtime.book.apply_one(
-        event_for("acme", "snap_1", "dp_9", Status.NEEDS_RESPONSE), source="sync"
+        event_for("acme", "snap_1", "dp_9", Status.NEEDS_RESPONSE), source=EventSource.SYNC
     )
     assert announced(runtime) == [("new_dispute", "new_dispute:new", None)]
 

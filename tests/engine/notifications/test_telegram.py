@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from emulators.telegram import TelegramEmulator
-from engine.db.models import Dispute, NotificationRow
+from engine.db.models import Dispute, EventSource, NotificationRow
 from engine.db.records import read_state
 from engine.disputes.model import Status
 from engine.errors import ProviderUnavailable, SettingError
@@ -271,9 +271,9 @@ def test_the_real_pipeline_announces_submitted_and_manual_submission_on_telegram
     )
     upgrade(runtime.database)
     try:
-        runtime.book.apply_one(make_dispute_event(), source="webhook")
+        runtime.book.apply_one(make_dispute_event(), source=EventSource.WEBHOOK)
         manual = make_dispute_state(provider="manualpay", dispute_id="mp_1", respond_by=None)
-        runtime.book.apply_one(make_dispute_event(manual), source="webhook")
+        runtime.book.apply_one(make_dispute_event(manual), source=EventSource.WEBHOOK)
         # when the worker runs the real pipeline and then sends the outbox
         Worker(runtime, delivery=NO_WAIT, idle_seconds=0).drain()
         texts = [message.text for message in telegram.messages]

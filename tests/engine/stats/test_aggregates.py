@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
+from engine.db.models import EventSource
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Money, Status
 from engine.stats import compute_stats
@@ -46,7 +47,7 @@ def seed(database: Database) -> None:
                     occurred_at=datetime(2026, 3, 2, n, tzinfo=UTC),
                     fees=charged,
                 ),
-                source="webhook",
+                source=EventSource.WEBHOOK,
             )
 
 

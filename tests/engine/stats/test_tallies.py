@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import DisputeTally, FeeTally, MonthTally
+from engine.db.models import DisputeTally, EventSource, FeeTally, MonthTally
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, Money, Status
 from engine.stats import tallies
@@ -75,7 +75,7 @@ def _check(database: Database, batch: list[DisputeEvent]) -> None:
     upgrade(database)
     book = DisputeBook(database)
     for event in batch:
-        book.apply_one(event, source="webhook")
+        book.apply_one(event, source=EventSource.WEBHOOK)
     running = _running(database)
     with database.transaction() as session:
         tallies.rebuild(session)
@@ -118,8 +118,8 @@ def test_a_duplicate_event_moves_no_tally(tmp_path: Path) -> None:
     upgrade(database)
     book = DisputeBook(database)
     event = event_for("acme", "e1", "dp_1", Status.NEEDS_RESPONSE, amount="10.00")
-    book.apply_one(event, source="webhook")
-    book.apply_one(event, source="webhook")
+    book.apply_one(event, source=EventSource.WEBHOOK)
+    book.apply_one(event, source=EventSource.WEBHOOK)
     disputes, months, _ = _running(database)
     assert list(disputes.values()) == [(1, 10_000)]
     assert list(months.values()) == [1]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, WorkState
+from engine.db.models import Dispute, EventSource, WorkState
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Status
 from engine.work.queue import claim_next, complete, retry_later
@@ -22,7 +22,7 @@ def queued_book(url: str, disputes: int) -> DisputeBook:
     for index in range(disputes):
         book.apply_one(
             dispute_event(f"evt_{index}", Status.NEEDS_RESPONSE, dispute_id=f"dp_{index}"),
-            source="webhook",
+            source=EventSource.WEBHOOK,
         )
     return book
 

@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from emulators.paystand import PaystandEmulator
+from engine.db.models import EventSource
 from engine.db.records import read_state
 from engine.disputes.model import Status
 from engine.errors import DisputeUnknown
@@ -83,7 +84,7 @@ def test_paystand_facts_stay_out_of_other_providers_disputes(
 ) -> None:
     dispute, _ = emulator.state.create_dispute()
     state = runtime.book.apply_one(
-        runtime.provider("paystand").fetch_dispute(dispute["id"], None), source="sync"
+        runtime.provider("paystand").fetch_dispute(dispute["id"], None), source=EventSource.SYNC
     ).after
     other = msgspec.structs.replace(state, provider="stripe")
     source = PaystandFacts.from_settings(runtime.settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.db.models import EventSource
 from engine.evidence.pipeline import respond
 from engine.testing import make_dispute_event
 from engine.work.queue import WorkReason
@@ -19,7 +20,7 @@ def test_regen_submits_then_says_already_submitted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     runtime = make_runtime(auto_submit="false")
-    dispute_pk = runtime.book.apply_one(make_dispute_event(), source="sync").dispute_pk
+    dispute_pk = runtime.book.apply_one(make_dispute_event(), source=EventSource.SYNC).dispute_pk
     respond(runtime, dispute_pk, WorkReason.RESPOND)  # held for review: version 1
     # About submission mechanics: a policy that submits whatever is built.
     monkeypatch.setattr(cli, "_runtime", lambda: make_runtime(auto_submit="true"))

@@ -12,6 +12,7 @@ from engine.db.base import utcnow
 from engine.db.models import (
     Dispute,
     DisputeEventRow,
+    EventSource,
     EvidenceVersion,
     NotificationRow,
     Submission,
@@ -27,7 +28,7 @@ from tests.engine.evidence.pipeline.testpay import ProcessorServer
 
 def seed(runtime: Runtime, **overrides: object) -> int:
     outcome = runtime.book.apply_one(
-        make_dispute_event(make_dispute_state(**overrides)), source="sync"
+        make_dispute_event(make_dispute_state(**overrides)), source=EventSource.SYNC
     )
     return outcome.dispute_pk
 

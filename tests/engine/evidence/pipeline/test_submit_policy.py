@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.db.models import Dispute, NotificationRow
+from engine.db.models import Dispute, EvidenceState, NotificationRow, WorkState
 from engine.evidence.pipeline import Outcome, regenerate, respond
 from engine.evidence.submit_policy.deadline import queue_deadline_submissions
 from engine.runtime import Runtime
@@ -131,7 +131,10 @@ def test_the_deadline_rule_only_acts_in_complete_mode_with_hours_set(
     dispute_pk = seed(runtime, **INCOMPLETE)
     with runtime.database.transaction() as session:
         dispute = session.get_one(Dispute, dispute_pk)
-        dispute.evidence_state, dispute.work_state = "ready", "idle"  # as if held
+        dispute.evidence_state, dispute.work_state = (
+            EvidenceState.READY,
+            WorkState.IDLE,
+        )  # as if held
     deadline = respond_by(runtime, dispute_pk)
     assert queue_deadline_submissions(runtime, deadline - timedelta(hours=1)) == 0, reason
 
