@@ -4,6 +4,8 @@ reads are paced under the rate limit, and 429s and 500s are survived or recorded
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from emulators.stripe.server import StripeEmulator
@@ -117,3 +119,15 @@ def test_429s_are_waited_out_and_a_dispute_that_keeps_failing_is_recorded(
 def test_a_token_bucket_refuses_a_rate_it_cannot_keep() -> None:
     with pytest.raises(ValueError, match="positive rate"):
         TokenBucket(0)
+
+
+@given(rate=st.floats(0.5, 200), burst=st.integers(1, 10), takes=st.integers(1, 60))
+def test_a_token_bucket_lets_a_burst_through_then_keeps_its_rate(
+    rate: float, burst: int, takes: int
+) -> None:
+    clock = FakeClock()
+    start = clock.now
+    bucket = TokenBucket(rate, burst, clock=clock, sleep=clock.sleep)
+    for _ in range(takes):
+        bucket.take()
+    assert clock.now - start == pytest.approx(max(takes - burst, 0) / rate, rel=1e-6, abs=1e-9)
