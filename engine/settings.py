@@ -51,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     submit_before_deadline_hours: int = 24
     accept_below: Decimal | None = None
     """Disputes for less than this (major units of their currency) are accepted on their own."""
+    # Deadlines (#12): remind this many hours before ``respond_by``, largest first; () = never.
+    remind_before_hours: tuple[int, ...] = (72, 24)
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -119,6 +121,9 @@ def load_settings(
             default=24,
         ),
         accept_below=parse_amount(values.get("ACCEPT_BELOW"), "DISPUTES_ACCEPT_BELOW"),
+        remind_before_hours=parse_hours_list(
+            values.get("REMIND_BEFORE_HOURS"), "DISPUTES_REMIND_BEFORE_HOURS", default=(72, 24)
+        ),
     )
 
 
@@ -176,6 +181,26 @@ def parse_int(value: str | None, variable: str, *, default: int, minimum: int = 
     if number < minimum:
         raise SettingError(variable, f"must be at least {minimum}")
     return number
+
+
+def parse_hours_list(
+    value: str | None, variable: str, *, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    """A comma-separated list of positive whole hours (``"72,24"``), largest first and without
+    repeats; ``"0"`` or ``"off"`` turns the feature off."""
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in {"0", "off", "none"}:
+        return ()
+    hours: set[int] = set()
+    for part in value.split(","):
+        text = part.strip()
+        if not text.isdigit() or int(text) == 0:
+            raise SettingError(
+                variable, f"must be positive whole hours separated by commas, not {value!r}"
+            )
+        hours.add(int(text))
+    return tuple(sorted(hours, reverse=True))
 
 
 def _read_config_file(env: Mapping[str, str], base: Path) -> tuple[dict[str, str], dict[str, Any]]:

@@ -90,6 +90,8 @@ class EventSource(enum.StrEnum):
     SYNC = "sync"
     ENGINE = "engine"
     """The engine's own acts (evidence sent by hand, accepting, a customer found)."""
+    RECONCILE = "reconcile"
+    """The reconciliation sweep re-reading an open dispute."""
 
 
 class WebhookOutcome(enum.StrEnum):

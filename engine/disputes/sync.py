@@ -67,11 +67,7 @@ def sync_provider(
     provider = runtime.provider(provider_id)
     if not provider.capabilities.supports_sync:
         raise NotConfigured(f"{provider.display_name} cannot list its disputes")
-    with runtime.database.transaction() as session:
-        run = SyncRun(provider=provider_id, state=SyncState.RUNNING, started_at=utcnow(), errors=[])
-        session.add(run)
-        session.flush()
-        run_id = run.id
+    run_id = start_run(runtime, provider_id)
     counts = {"seen": 0, "new": 0, "updated": 0, "queued": 0, "failed": 0}
     errors: list[dict[str, str]] = []
     fatal: str | None = None
@@ -99,13 +95,13 @@ def sync_provider(
                 if len(errors) < MAX_RECORDED_ERRORS:
                     errors.append({"dispute_id": event.dispute_id, "error": failure[:500]})
             if counts["seen"] % 50 == 0:
-                _save(runtime, run_id, counts, errors, state=SyncState.RUNNING)
+                save_run(runtime, run_id, counts, errors, state=SyncState.RUNNING)
             if progress is not None:
                 progress(counts["seen"])
     except DisputeEngineError as error:
         fatal = str(error)
         log.error("sync of %s stopped: %s", provider_id, error)
-    return _save(
+    return save_run(
         runtime,
         run_id,
         counts,
@@ -115,7 +111,16 @@ def sync_provider(
     )
 
 
-def _save(
+def start_run(runtime: Runtime, provider_id: str) -> int:
+    """A new run in state ``running``; returns its id."""
+    with runtime.database.transaction() as session:
+        run = SyncRun(provider=provider_id, state=SyncState.RUNNING, started_at=utcnow(), errors=[])
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def save_run(
     runtime: Runtime,
     run_id: int,
     counts: dict[str, int],

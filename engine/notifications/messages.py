@@ -29,6 +29,11 @@ def render(notification: Notification) -> str:
     elif notification.kind is NotificationKind.REVIEW_NEEDED and notification.detail:
         lines.append(f"Review needed: {notification.detail}")
         lines.append(f"Respond by: {_when(dispute.respond_by)}")
+    elif notification.kind is NotificationKind.REMINDER:
+        lines.append(f"Reason: {_reason(dispute)}")
+        # The detail was written when the reminder was due: the deadline in the merchant's
+        # time zone and the time then left.
+        lines.append(notification.detail or f"Respond by: {_when(dispute.respond_by)}")
     elif notification.kind is NotificationKind.SUBMITTED and notification.detail:
         lines.append(notification.detail)
     if notification.dashboard_url:
@@ -47,6 +52,8 @@ def _headline(notification: Notification) -> str:
         return f"Manual submission needed: {_amount(dispute)}"
     if kind is NotificationKind.REVIEW_NEEDED:
         return f"Review needed: {_amount(dispute)}"
+    if kind is NotificationKind.REMINDER:
+        return f"⏰ Not answered yet, deadline near: {_amount(dispute)}"
     if kind is NotificationKind.OUTCOME:
         outcome = _outcome(notification)
         mark = _OUTCOME_MARK.get(outcome, "⚠️") if outcome else "⚠️"

@@ -21,6 +21,8 @@ class NotificationKind(enum.StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     REVIEW_NEEDED = "review_needed"
     """A version is held: it lacks evidence its reason requires (``detail`` names it)."""
+    REMINDER = "reminder"
+    """A dispute still unanswered is near its deadline (``detail`` says when, in local time)."""
 
 
 class Notification(msgspec.Struct, frozen=True, kw_only=True):

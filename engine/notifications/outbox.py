@@ -27,7 +27,7 @@ def announce(
     ``key`` names the occasion within the kind (the outcome, the evidence version…): the same
     (kind, key) for the same dispute is announced once, however often it is queued.
     """
-    dedupe_key = f"{dispute.provider}:{dispute.dispute_id}:{kind.value}:{key}"
+    unique = dedupe_key(dispute, kind, key)
     for notifier in notifiers:
         session.execute(
             dialect.insert(session, NotificationRow)
@@ -35,7 +35,7 @@ def announce(
                 dispute_pk=dispute.id,
                 notifier=notifier,
                 kind=kind.value,
-                dedupe_key=dedupe_key,
+                dedupe_key=unique,
                 state=NotificationState.PENDING,
                 message=detail,
                 attempts=0,
@@ -43,3 +43,8 @@ def announce(
             )
             .on_conflict_do_nothing(index_elements=["notifier", "dedupe_key"])
         )
+
+
+def dedupe_key(dispute: Dispute, kind: NotificationKind, key: str) -> str:
+    """The outbox's once-only key for one occasion of ``kind`` about ``dispute``."""
+    return f"{dispute.provider}:{dispute.dispute_id}:{kind.value}:{key}"

@@ -29,6 +29,7 @@ from engine.evidence.submit_policy.deadline import queue_deadline_submissions
 from engine.notifications.dispatch import DeliveryPolicy, send_due_notifications
 from engine.notifications.notifier import NotificationKind
 from engine.notifications.outbox import announce
+from engine.notifications.reminders import queue_reminders
 from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.work import queue
@@ -81,6 +82,10 @@ class Worker:
     prune_every: timedelta = timedelta(hours=1)
     """How often the worker prunes old ignored/rejected deliveries (:mod:`engine.retention`)."""
     _pruned_at: datetime | None = field(default=None, init=False, repr=False)
+    remind_every: timedelta = timedelta(minutes=1)
+    """How often the worker looks for deadline reminders now due (see
+    :mod:`engine.notifications.reminders`)."""
+    _reminded_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, sleeping ``idle_seconds`` whenever there is nothing due.
@@ -103,6 +108,7 @@ class Worker:
     def run_once(self) -> bool:
         """Process at most one dispute and a batch of due notifications. True if anything ran."""
         queue_deadline_submissions(self.runtime, self.clock())
+        self.remind_if_due()
         worked = self.process_next_dispute()
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
         self.prune_if_due()
@@ -116,6 +122,15 @@ class Worker:
             return 0
         self._pruned_at = now
         return prune_deliveries(self.runtime.database, now, retention_days(self.runtime.settings))
+
+    def remind_if_due(self) -> int:
+        """Queue the deadline reminders now due, at most every ``remind_every``; returns how
+        many disputes got one. Queuing is not work: sending them is, in the same round."""
+        now = self.clock()
+        if self._reminded_at is not None and now - self._reminded_at < self.remind_every:
+            return 0
+        self._reminded_at = now
+        return queue_reminders(self.runtime, now)
 
     def drain(self, limit: int = 10_000) -> int:
         """Run until nothing is due (for tests and one-shot commands). Returns units done."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.decisions.assess import win_histories
+from engine.notifications.reminders import queue_reminders
 from engine.stats import compute_stats
+from engine.testing import MakeSettings
 from engine.work.queue import claim_next
+from tests.support.engine import add_dispute, make_runtime
 from web.dashboard import stats as dashboard_stats
 from web.queries import Filters, encode_cursor, list_disputes, load_related
 
@@ -178,3 +181,34 @@ def test_the_action_needed_counts_are_index_seeks(database_url: str) -> None:
             query_plan = plan(session, statement, parameters)
             assert_indexed(query_plan, statement)
             assert "ix_disputes_" in query_plan.lower(), query_plan
+
+
+def test_the_reminder_search_is_an_index_seek(
+    database_url: str, make_settings: MakeSettings
+) -> None:
+    # given a dispute due within a threshold, so the outbox is read for its keys too
+    runtime = make_runtime(
+        make_settings(database_url=database_url, telegram_bot_token="1:AA", telegram_chat_id="42")
+    )
+    now = datetime.now(UTC)
+    add_dispute(runtime, "dp_due", respond_by=now + timedelta(hours=10))
+    with captured(runtime.database) as queries:
+        assert queue_reminders(runtime, now) == 1
+    selects = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    due = [(s, p) for s, p in selects if "respond_by" in s]
+    keys = [(s, p) for s, p in selects if "FROM notifications" in s]
+    assert due and keys
+    with runtime.database.reading() as session:
+        for statement, parameters in due:
+            query_plan = plan(session, statement, parameters)
+            assert "ix_disputes_due" in query_plan.lower(), query_plan
+            assert_indexed(query_plan, statement)
+        for statement, parameters in keys:
+            query_plan = plan(session, statement, parameters).lower()
+            scans = [
+                line
+                for line in query_plan.splitlines()
+                if "scan notifications" in line and "using" not in line
+            ]
+            assert not scans and "seq scan" not in query_plan, query_plan
+    runtime.close()
