@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EventSource, WorkState
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Status
-from engine.work.queue import claim_next, complete, retry_later
+from engine.work.queue import WorkReason, claim_next, complete, queue_work, retry_later
 from tests.engine.disputes.test_ingest import dispute_event
 
 
@@ -62,3 +63,35 @@ def test_work_given_back_waits_for_its_backoff(database_url: str) -> None:
     with book.database.reading() as session:
         row = session.scalars(select(Dispute)).one()
         assert (row.work_state, row.work_error) == (WorkState.QUEUED, "processor answered 503")
+
+
+def test_plain_work_already_queued_keeps_its_place(database_url: str) -> None:
+    book = queued_book(database_url, 1)
+    with book.database.transaction() as session:
+        dispute = session.scalars(select(Dispute)).one()
+        place = dispute.work_not_before
+        assert queue_work(session, dispute, WorkReason.RESPOND) is False
+        assert (dispute.work_reason, dispute.work_not_before) == (WorkReason.RESPOND, place)
+
+
+def test_a_claim_is_leased_for_ten_minutes(database_url: str) -> None:
+    book = queued_book(database_url, 1)
+    claimed = claim_next(book.database, "worker-a")
+    assert claimed is not None
+    with book.database.reading() as session:
+        dispute = session.get_one(Dispute, claimed[0])
+        assert dispute.work_lease_until is not None
+        lease = dispute.work_lease_until - utcnow()
+    assert timedelta(minutes=9, seconds=50) < lease <= timedelta(minutes=10)
+
+
+def test_a_lost_claim_is_not_put_back_by_its_old_worker(database_url: str) -> None:
+    book = queued_book(database_url, 1)
+    claimed = claim_next(book.database, "worker-a")
+    assert claimed is not None
+    with book.database.transaction() as session:
+        dispute = session.get_one(Dispute, claimed[0])
+        dispute.work_claimed_by = "worker-b"  # taken over after the lease ran out
+        before = dispute.work_not_before
+        assert retry_later(session, dispute, "worker-a", "boom", timedelta(hours=1)) is False
+        assert (dispute.work_claimed_by, dispute.work_not_before) == ("worker-b", before)
