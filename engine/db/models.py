@@ -230,7 +230,7 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32), index=True)
     state: Mapped[str] = mapped_column(String(16))
-    """``running``, ``finished`` or ``failed``."""
+    """``running``, ``finished``, ``failed`` or ``interrupted`` (Ctrl-C, an unexpected error)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     seen: Mapped[int] = mapped_column(default=0)

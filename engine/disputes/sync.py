@@ -75,6 +75,7 @@ def sync_provider(
     counts = {"seen": 0, "new": 0, "updated": 0, "queued": 0, "failed": 0}
     errors: list[dict[str, str]] = []
     fatal: str | None = None
+    state = "interrupted"  # unless the loop below ends on its own
     try:
         for event in provider.iter_disputes():
             counts["seen"] += 1
@@ -102,12 +103,26 @@ def sync_provider(
                 _save(runtime, run_id, counts, errors, state="running")
             if progress is not None:
                 progress(counts["seen"])
+        state = "finished"
     except DisputeEngineError as error:
         fatal = str(error)
+        state = "failed"
         log.error("sync of %s stopped: %s", provider_id, error)
-    return _save(
-        runtime, run_id, counts, errors, state="failed" if fatal else "finished", error=fatal
-    )
+    except BaseException as error:
+        # Ctrl-C, a bug, a lost database connection: the run must not stay ``running`` forever
+        # with the counts of its last checkpoint. Record what was really done, then re-raise.
+        fatal = "interrupted" if isinstance(error, KeyboardInterrupt) else _describe(error)
+        try:
+            _save(runtime, run_id, counts, errors, state=state, error=fatal)
+        except Exception:
+            log.exception("sync of %s: could not record the interruption", provider_id)
+        raise
+    return _save(runtime, run_id, counts, errors, state=state, error=fatal)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
 
 
 def _save(
