@@ -12,6 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.db.migrate import upgrade
 from engine.db.models import SyncState
@@ -49,6 +50,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except SQLAlchemyError as error:
+        code, line = database_failure(error)
+        print(f"disputes: {line}", file=sys.stderr)
+        return code
+    except OSError as error:
+        # A file or socket the user pointed us at (a port in use, a read-only folder).
+        print(f"disputes: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def database_failure(error: SQLAlchemyError) -> tuple[int, str]:
+    """One line for a database that cannot be used, and the exit code: 2 when the server
+    answered and refused what the settings name (no such database, role or password), 1 when
+    it did not answer at all."""
+    cause = getattr(error, "orig", None) or error
+    detail = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    detail = detail.removeprefix("connection failed: ")
+    if "FATAL:" in detail:
+        return EXIT_USAGE, f"DISPUTES_DATABASE_URL: {' '.join(detail.split())}"
+    return EXIT_FAILURE, f"the database cannot be used: {' '.join(detail.split())}"
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is not between 1 and 65535")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         "worker. Creates or migrates the database first.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     serve.set_defaults(command=_serve)
 
     sync = add_command(

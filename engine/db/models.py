@@ -118,6 +118,8 @@ class SyncState(enum.StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """Stopped by Ctrl-C or an unexpected error; the counts are what was really done."""
 
 
 _LISTING_ORDER = func.coalesce(text("created_at"), text("first_seen_at"))
@@ -311,6 +313,7 @@ class SyncRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32), index=True)
     state: Mapped[SyncState] = mapped_column(StrEnumColumn(SyncState, 16))
+    """``running``, ``finished``, ``failed`` or ``interrupted`` (Ctrl-C, an unexpected error)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     seen: Mapped[int] = mapped_column(default=0)

@@ -71,6 +71,7 @@ def sync_provider(
     counts = {"seen": 0, "new": 0, "updated": 0, "queued": 0, "failed": 0}
     errors: list[dict[str, str]] = []
     fatal: str | None = None
+    state = SyncState.INTERRUPTED  # unless the loop below ends on its own
     try:
         for event in provider.iter_disputes():
             counts["seen"] += 1
@@ -98,17 +99,26 @@ def sync_provider(
                 save_run(runtime, run_id, counts, errors, state=SyncState.RUNNING)
             if progress is not None:
                 progress(counts["seen"])
+        state = SyncState.FINISHED
     except DisputeEngineError as error:
         fatal = str(error)
+        state = SyncState.FAILED
         log.error("sync of %s stopped: %s", provider_id, error)
-    return save_run(
-        runtime,
-        run_id,
-        counts,
-        errors,
-        state=SyncState.FAILED if fatal else SyncState.FINISHED,
-        error=fatal,
-    )
+    except BaseException as error:
+        # Ctrl-C, a bug, a lost database connection: the run must not stay ``running`` forever
+        # with the counts of its last checkpoint. Record what was really done, then re-raise.
+        fatal = "interrupted" if isinstance(error, KeyboardInterrupt) else _describe(error)
+        try:
+            save_run(runtime, run_id, counts, errors, state=state, error=fatal)
+        except Exception:
+            log.exception("sync of %s: could not record the interruption", provider_id)
+        raise
+    return save_run(runtime, run_id, counts, errors, state=state, error=fatal)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
 
 
 def start_run(runtime: Runtime, provider_id: str) -> int:

@@ -10,6 +10,7 @@ allows, with exponential backoff); what still fails is reported as
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -190,7 +191,9 @@ def _call(call: Callable[[], T], account: str | None = None) -> T:
     connected account the call was made for, so a 403 blames the account, not the key."""
     try:
         return call()
-    except (stripe.RateLimitError, stripe.APIConnectionError) as error:
+    except stripe.APIConnectionError as error:
+        raise ProviderUnavailable(f"Stripe is unavailable: {_connection_problem(error)}") from error
+    except stripe.RateLimitError as error:
         raise ProviderUnavailable(f"Stripe is unavailable: {_message(error)}") from error
     except stripe.APIError as error:
         raise ProviderUnavailable(f"Stripe failed: {_message(error)}") from error
@@ -228,3 +231,18 @@ def _call(call: Callable[[], T], account: str | None = None) -> T:
 
 def _message(error: stripe.StripeError) -> str:
     return str(error.user_message or error._message or error)
+
+
+_HOST = re.compile(r"host='([^']+)', port=(\d+)")
+_CAUSE = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)|(Read timed out|timed out)")
+
+
+def _connection_problem(error: stripe.APIConnectionError) -> str:
+    """stripe-python's text for a network failure is eight lines of advice ("let us know at
+    support@stripe.com") around urllib3's repr; a person needs where and why, in one line."""
+    text = str(error._message or error)
+    host = _HOST.search(text)
+    cause = _CAUSE.search(text)
+    where = f" to {host.group(1)}:{host.group(2)}" if host else ""
+    why = (cause.group(1) or cause.group(2)).strip() if cause else "network error"
+    return f"no connection{where} ({why})"

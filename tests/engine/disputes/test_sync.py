@@ -83,3 +83,29 @@ def test_a_provider_failing_mid_way_leaves_a_failed_report_and_keeps_what_it_sto
     AcmeProvider.fail_after = None
     report = sync_provider(runtime, "acme")
     assert (report.state, report.seen, report.new) == ("finished", 10, 6)
+
+
+class _Stop(Exception):
+    """An exception that is not the engine's own: a bug, a dropped connection."""
+
+
+@pytest.mark.parametrize(
+    ("raised", "error"), [(KeyboardInterrupt, "interrupted"), (_Stop, "_Stop: at 7")]
+)
+def test_an_interrupted_sync_records_its_true_counts_and_is_not_left_running(
+    runtime: Runtime, raised: type[BaseException], error: str
+) -> None:
+    def stop_at_seven(seen: int) -> None:
+        if seen == 7:
+            raise raised("at 7")
+
+    with pytest.raises(raised):
+        sync_provider(runtime, "acme", progress=stop_at_seven)
+    report = last_reports(runtime)["acme"]
+    assert report.state == "interrupted"
+    # Seven disputes were applied before the interruption (the checkpoint is every 50).
+    assert (report.seen, report.new) == (7, 7)
+    assert report.error == error
+    assert report.finished_at is not None
+    with runtime.database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Dispute)) == 7
