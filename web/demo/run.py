@@ -98,17 +98,19 @@ def run_demo(*, port: int | None, data_dir: Path | None, out: TextIO = sys.stdou
         server = uvicorn.Server(
             uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False)
         )
+        banner = f"Dashboard: {engine_url}/disputes?key={dashboard_key}\nCtrl-C stops everything."
         syncer = threading.Thread(
-            target=_sync_when_up, args=(server, runtime, stop, out), name="demo-sync", daemon=True
+            target=_sync_when_up,
+            args=(server, runtime, stop, out, banner),
+            name="demo-sync",
+            daemon=True,
         )
         syncer.start()
         printer.start()
         print(f"Dispute engine demo, data in {folder}", file=out, flush=True)
         print(f"  Stripe emulator   {stripe.url}", file=out)
         print(f"  Paystand emulator {paystand.url}", file=out)
-        print(f"  Telegram emulator {telegram.url}", file=out)
-        print(f"Dashboard: {engine_url}/disputes?key={dashboard_key}", file=out)
-        print("Ctrl-C stops everything.", file=out, flush=True)
+        print(f"  Telegram emulator {telegram.url}", file=out, flush=True)
         # uvicorn shuts down on SIGINT/SIGTERM, then re-raises the signal it caught.
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
@@ -125,12 +127,17 @@ def run_demo(*, port: int | None, data_dir: Path | None, out: TextIO = sys.stdou
     return 0
 
 
-def _sync_when_up(server: object, runtime: Runtime, stop: threading.Event, out: TextIO) -> None:
+def _sync_when_up(
+    server: object, runtime: Runtime, stop: threading.Event, out: TextIO, banner: str
+) -> None:
+    """Once the engine listens: print its address (a URL printed earlier could be refused),
+    then read every dispute the emulators hold."""
     from engine.disputes.sync import sync_provider
 
     while not getattr(server, "started", False):
         if stop.wait(0.05):
             return
+    print(banner, file=out, flush=True)
     for provider_id in sorted(runtime.configured_providers()):
         if stop.is_set():
             return
