@@ -40,6 +40,19 @@ class Target:
     some_dispute: tuple[str, str]
 
 
+def fresh_postgres(url: str, suffix: str) -> str:
+    """An empty database ``<name>_<suffix>`` on the PostgreSQL server of ``url`` (dropped first
+    if a previous run left it); returns its URL."""
+    server = make_url(url)
+    name = f"{server.database or 'bench'}_{suffix}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 def database_for(url: str, size: int) -> Database:
     """A database holding ``size`` disputes, generated on first use and kept for reruns."""
     if url.startswith("postgresql"):

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from bench.dashboard import fresh_postgres
 from engine.db.database import Database
 from engine.db.models import Dispute
 
@@ -49,14 +49,7 @@ def _free_port() -> int:
 def _fresh_database(url: str, size: int, scratch: Path) -> str:
     if not url.startswith("postgresql"):
         return f"sqlite:///{scratch / f'sync-{size}.db'}"
-    server = make_url(url)
-    name = f"{server.database or 'bench'}_sync_{size}"
-    admin = Database(str(server.set(database="postgres")))
-    with admin.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres(url, f"sync_{size}")
 
 
 def _wait_until_seeded(emulator: subprocess.Popen[bytes]) -> None:

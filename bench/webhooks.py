@@ -22,8 +22,6 @@ the processor) stays out of the measurement.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -40,11 +38,11 @@ from typing import overload
 
 import httpx
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from bench.dashboard import database_for
+from bench.dashboard import database_for, fresh_postgres
 from bench.load import Request, Result, drive, percentile
 from bench.webhook_apps import SIGNING_KEY_FROM
+from emulators.stripe import sign
 from engine.db.database import Database
 from engine.db.models import DisputeEventRow
 
@@ -111,9 +109,7 @@ class Deliveries(Sequence[Request]):
 
     def sign(self, body: bytes) -> str:
         """The ``Stripe-Signature`` header Stripe would send with ``body``."""
-        signed = f"{self.now}.".encode() + body
-        signature = hmac.new(WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
-        return f"t={self.now},v1={signature}"
+        return sign(body, WEBHOOK_SECRET, self.now)
 
 
 @dataclass
@@ -166,14 +162,7 @@ def _engine_database(url: str, label: str, preload: int, scratch: Path) -> Datab
     if url.startswith("postgresql"):
         if preload:
             return database_for(url, preload)
-        server = make_url(url)
-        name = f"{server.database or 'bench'}_webhooks_{label}"
-        admin = Database(str(server.set(database="postgres")))
-        with admin.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        return Database(server.set(database=name).render_as_string(hide_password=False))
+        return Database(fresh_postgres(url, f"webhooks_{label}"))
     if preload:
         return database_for(str(scratch.parent / "disputes-bench"), preload)
     return Database(f"sqlite:///{scratch / f'{label}.db'}")
