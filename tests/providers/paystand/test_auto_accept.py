@@ -4,6 +4,7 @@ worker, the dispute reads accepted and no evidence is prepared; nothing is sent 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,16 +26,22 @@ def runtime(make_settings: MakeSettings, paystand_settings: dict[str, str]) -> I
     engine.close()
 
 
-def test_a_small_paystand_dispute_is_accepted_without_evidence(
-    live_app: LiveApp, emulator: PaystandEmulator
-) -> None:
-    dispute, created = emulator.state.create_dispute(amount="49.99")
+def active_dispute(emulator: PaystandEmulator, amount: str) -> dict[str, Any]:
+    """A dispute for ``amount`` delivered created, processing, then active (needs a response)."""
+    dispute, created = emulator.state.create_dispute(amount=amount)
     for body in (
         created,
         emulator.state.transition(dispute["id"], "processing"),
         emulator.state.transition(dispute["id"], "active"),
     ):
         assert emulator.deliver(body) == 200
+    return dispute
+
+
+def test_a_small_paystand_dispute_is_accepted_without_evidence(
+    live_app: LiveApp, emulator: PaystandEmulator
+) -> None:
+    dispute = active_dispute(emulator, "49.99")
     queued = dispute_row(live_app.runtime, dispute["id"])
     assert queued is not None and queued.work_reason == WorkReason.ACCEPT
     requests_before = list(emulator.state.requests)
@@ -48,12 +55,6 @@ def test_a_small_paystand_dispute_is_accepted_without_evidence(
 def test_a_paystand_dispute_above_the_threshold_is_fought(
     live_app: LiveApp, emulator: PaystandEmulator
 ) -> None:
-    dispute, created = emulator.state.create_dispute(amount="50.00")
-    for body in (
-        created,
-        emulator.state.transition(dispute["id"], "processing"),
-        emulator.state.transition(dispute["id"], "active"),
-    ):
-        assert emulator.deliver(body) == 200
+    dispute = active_dispute(emulator, "50.00")
     fought = dispute_row(live_app.runtime, dispute["id"])
     assert fought is not None and fought.work_reason == WorkReason.RESPOND
