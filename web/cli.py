@@ -290,14 +290,18 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _regen(args: argparse.Namespace) -> int:
-    from engine.evidence.pipeline import Outcome, regenerate
+    from engine.evidence.pipeline import Outcome
+    from engine.evidence.requests import regenerate_now
 
     runtime = _runtime()
     upgrade(runtime.database)
     try:
-        outcome = regenerate(runtime, args.provider, args.dispute_id)
+        outcome = regenerate_now(runtime, args.provider, args.dispute_id)
     finally:
         runtime.close()
+    if outcome is None:
+        print(f"{args.provider} {args.dispute_id}: queued; a running worker is answering it")
+        return 0
     print(f"{args.provider} {args.dispute_id}: {outcome}")
     # Built but not sent for a reason the person should know (already submitted, past due):
     # the command did its job, so only a failed build or a processor refusal is an error.

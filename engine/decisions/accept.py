@@ -23,14 +23,10 @@ from engine.db.models import Dispute, EventSource
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
 from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
-from engine.errors import DisputeEngineError
+from engine.errors import DisputeEngineError, DisputeMissing
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.accept")
-
-
-class DisputeMissing(DisputeEngineError):
-    """No such dispute in the database."""
 
 
 class AcceptRefused(DisputeEngineError):

@@ -164,13 +164,27 @@ class DisputeProvider(abc.ABC):
     def evidence_rules(self) -> EvidenceRules:
         """Which neutral evidence fields this provider takes and its limits."""
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
-        """Why evidence cannot be submitted for ``dispute`` now, in one sentence; ``None`` if it
-        can. The engine also checks its own submission records; this checks the processor's
-        view (``submission_count``, ``respond_by``, status)."""
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        """Why evidence cannot be submitted for ``dispute`` at ``now``, in one sentence;
+        ``None`` if it can.
+
+        Called by the engine's one submission gate (:mod:`engine.evidence.book`) before a new
+        submission — never for resuming one already recorded, which may have reached the
+        processor before the deadline. This base holds the rules true of every processor; a
+        provider adds its own (its submission count, stages it files by hand) and calls
+        ``super()`` for these.
+        """
         if not self.capabilities.supports_evidence_api:
-            return f"{self.display_name} has no evidence API: submit the packet by hand"
+            return self.no_evidence_api()
+        if dispute.status.is_final:
+            return f"the dispute is closed ({dispute.status.value})"
+        if dispute.respond_by is not None and dispute.respond_by <= now:
+            return f"past due: the response deadline was {dispute.respond_by:%Y-%m-%d %H:%M} UTC"
         return None
+
+    def no_evidence_api(self) -> str:
+        """What a person is told when this processor takes evidence only by hand."""
+        return f"{self.display_name} has no evidence API: send the packet by hand"
 
     def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
         """Upload the packet's files and submit (or stage, ``submit=False``) the evidence.
@@ -181,7 +195,7 @@ class DisputeProvider(abc.ABC):
         message is shown to the merchant) and :class:`engine.errors.ProviderUnavailable` for
         failures worth retrying.
         """
-        raise NotImplementedError(f"{self.display_name} has no evidence API")
+        raise NotImplementedError(self.no_evidence_api())
 
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         """Concede the dispute (irreversible). Only called when ``supports_accept``."""

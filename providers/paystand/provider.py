@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 from engine.disputes.model import DisputeEvent, DisputeState
 from engine.errors import NotConfigured, ProviderError, SettingError
@@ -114,10 +115,10 @@ class PaystandProvider(DisputeProvider):
         # neutral field is welcome and Paystand sets no limits of its own.
         return EvidenceRules(text_fields=frozenset(TextField), file_fields=frozenset(FileField))
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
         if is_bank_dispute(dispute.raw_dispute):
             return "Paystand bank (ACH) disputes are final on arrival and cannot be contested"
-        return "Paystand has no evidence API: send the packet by hand"
+        return super().submission_blocker(dispute, now=now)
 
     def close(self) -> None:
         self.api.close()

@@ -165,7 +165,10 @@ class StripeProvider(DisputeProvider):
     def evidence_rules(self) -> EvidenceRules:
         return EVIDENCE_RULES
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        neutral = super().submission_blocker(dispute, now=now)
+        if neutral is not None:
+            return neutral
         if dispute.submission_count:
             return (
                 f"Stripe already has {dispute.submission_count} submission(s) for this dispute "
@@ -175,7 +178,9 @@ class StripeProvider(DisputeProvider):
             return "an appeal takes Stripe's appeal evidence, which is filed by hand"
         if dispute.provider_status not in RESPONDABLE_STATUSES:
             return f"Stripe does not take evidence for a dispute that is {dispute.provider_status}"
-        return _deadline_blocker(dispute)
+        if dispute.respond_by is None:
+            return "Stripe allows no response to this dispute (no due date)"
+        return None
 
     def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
         """Validate, upload the files, then submit — every write under a key derived from
@@ -278,14 +283,6 @@ class StripeProvider(DisputeProvider):
         self.api.close_dispute(
             dispute.dispute_id, account=dispute.account, idempotency_key=f"{idempotency_key}:close"
         )
-
-
-def _deadline_blocker(dispute: DisputeState) -> str | None:
-    if dispute.respond_by is None:
-        return "Stripe allows no response to this dispute (no due date)"
-    if dispute.respond_by <= datetime.now(tz=UTC):
-        return f"the deadline passed at {dispute.respond_by.isoformat()}"
-    return None
 
 
 def api_from_settings(settings: Settings) -> StripeApi:

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -142,7 +143,10 @@ class TestPay(_Base):
     def from_settings(cls, settings: Settings) -> TestPay:
         return cls(settings.require("TESTPAY_API_BASE"))
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        neutral = super().submission_blocker(dispute, now=now)
+        if neutral is not None:
+            return neutral
         if dispute.submission_count:
             return "TestPay already has evidence for this dispute"
         return None
