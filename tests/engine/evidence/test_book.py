@@ -219,10 +219,11 @@ def test_only_the_book_writes_evidence_and_submission_state() -> None:
             if path == ROOT / "engine/evidence/book.py" or "migrations" in path.parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
-                targets = node.targets if isinstance(node, ast.Assign) else []
-                for target in targets:
-                    if isinstance(target, ast.Attribute) and target.attr == "evidence_state":
-                        offenders.append(f"{path}:{node.lineno}")
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(target, ast.Attribute) and target.attr == "evidence_state"
+                    for target in node.targets
+                ):
+                    offenders.append(f"{path}:{node.lineno}")
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
