@@ -50,7 +50,16 @@ from engine.db.records import read_state
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import DisputeEvent, DisputeState
 from engine.errors import DisputeEngineError, DisputeMissing
-from engine.evidence.archive import ArchivedFile, decode_archived
+from engine.evidence.archive import ArchivedFile
+from engine.evidence.dossier import (
+    Dossier,
+    VersionRecord,
+    read_dossier,
+    sent_text,
+    submissions_of,
+    version_or_none,
+    version_record,
+)
 from engine.plugins.provider import DisputeProvider
 
 S = EvidenceState
@@ -68,9 +77,6 @@ VERSION_MOVES: Mapping[EvidenceState, frozenset[EvidenceState]] = {
 
 SETTLED = frozenset({S.SUBMITTED, S.SENT_MANUALLY})
 """Evidence states that record what the processor already holds: nothing moves a dispute out."""
-
-HELD_STATES = (SubmissionState.SUCCEEDED, SubmissionState.MANUAL)
-"""Submission states after which the processor holds evidence."""
 
 
 class SubmissionRefused(DisputeEngineError):
@@ -91,33 +97,6 @@ def idempotency_key(provider: str, dispute_id: str, version: int) -> str:
 
 
 @dataclass(frozen=True)
-class VersionRecord:
-    """One stored evidence version, as values."""
-
-    version: int
-    state: EvidenceState
-    fields: Mapping[str, Any]
-    files: tuple[ArchivedFile, ...]
-    error: str | None
-
-
-@dataclass(frozen=True)
-class Dossier:
-    """What answering a dispute needs, read once under one snapshot."""
-
-    dispute_pk: int
-    state: DisputeState
-    evidence_state: EvidenceState
-    latest: VersionRecord | None
-    pending: int | None
-    """The version whose submission was recorded but not answered (a crash, a 5xx)."""
-    sent: str | None
-    """``"submitted (version 2)"`` / ``"sent by hand (version 1)"`` once the processor holds it."""
-    held_version: int | None
-    """The version the processor holds, if any."""
-
-
-@dataclass(frozen=True)
 class OpenSubmission:
     """A submission recorded as pending: send ``key`` to the processor now."""
 
@@ -134,8 +113,8 @@ def submission_blocker(
     now: datetime | None = None,
 ) -> str | None:
     """The one gate: why ``version`` of ``dispute`` must not be sent now; ``None`` when it may."""
-    records = _records(session, dispute.id)
-    sent = _sent(records)
+    records = submissions_of(session, dispute.id)
+    sent = sent_text(records)
     if sent is not None:
         return f"evidence was already {sent}"
     key = idempotency_key(dispute.provider, dispute.dispute_id, version)
@@ -151,7 +130,7 @@ def submission_blocker(
             # Ours, unanswered: the processor's count may be our own doing. Resume it with
             # the same key; the processor replays its answer instead of taking a second one.
             return None
-    evidence = _version_or_none(session, dispute.id, version)
+    evidence = version_or_none(session, dispute.id, version)
     if evidence is not None and evidence.state is not S.READY:
         return f"evidence version {version} is {evidence.state}, not ready to send"
     return provider.submission_blocker(read_state(dispute), now=now or utcnow())
@@ -169,29 +148,11 @@ class EvidenceBook:
 
     def dossier(self, dispute_pk: int) -> Dossier:
         with self.database.reading() as session:
-            return self.dossier_in(session, session.get_one(Dispute, dispute_pk))
-
-    @staticmethod
-    def dossier_in(session: Session, dispute: Dispute) -> Dossier:
-        records = _records(session, dispute.id)
-        latest = _latest(session, dispute.id)
-        return Dossier(
-            dispute_pk=dispute.id,
-            state=read_state(dispute),
-            evidence_state=dispute.evidence_state,
-            latest=None if latest is None else _record(latest),
-            pending=next(
-                (r.evidence_version for r in records if r.state is SubmissionState.PENDING), None
-            ),
-            sent=_sent(records),
-            held_version=next(
-                (r.evidence_version for r in records if r.state in HELD_STATES), None
-            ),
-        )
+            return read_dossier(session, session.get_one(Dispute, dispute_pk))
 
     def version(self, dispute_pk: int, version: int) -> VersionRecord:
         with self.database.reading() as session:
-            return _record(_version(session, dispute_pk, version))
+            return version_record(_version(session, dispute_pk, version))
 
     def blocker(self, dispute_pk: int, version: int, provider: DisputeProvider) -> str | None:
         """The gate's answer now, without recording anything."""
@@ -330,7 +291,7 @@ class EvidenceBook:
             row = session.scalars(select(Submission).where(Submission.idempotency_key == key)).one()
             row.state = SubmissionState.SUCCEEDED if accepted else SubmissionState.REJECTED
             row.error, row.response, row.finished_at = error, response, now
-            evidence = _version_or_none(session, dispute_pk, version)
+            evidence = version_or_none(session, dispute_pk, version)
             if evidence is not None:
                 _move(evidence, state, error=error)
                 if accepted:
@@ -398,43 +359,8 @@ def _follow(dispute: Dispute, state: EvidenceState) -> None:
     dispute.evidence_state = state
 
 
-def _records(session: Session, dispute_pk: int) -> list[Submission]:
-    return list(
-        session.scalars(
-            select(Submission)
-            .where(Submission.dispute_pk == dispute_pk)
-            .order_by(Submission.evidence_version.desc())
-        )
-    )
-
-
-def _sent(records: list[Submission]) -> str | None:
-    held = next((row for row in records if row.state in HELD_STATES), None)
-    if held is None:
-        return None
-    how = "sent by hand" if held.state is SubmissionState.MANUAL else "submitted"
-    return f"{how} (version {held.evidence_version})"
-
-
-def _latest(session: Session, dispute_pk: int) -> EvidenceVersion | None:
-    return session.scalars(
-        select(EvidenceVersion)
-        .where(EvidenceVersion.dispute_pk == dispute_pk)
-        .order_by(EvidenceVersion.version.desc())
-        .limit(1)
-    ).first()
-
-
-def _version_or_none(session: Session, dispute_pk: int, version: int) -> EvidenceVersion | None:
-    return session.scalars(
-        select(EvidenceVersion).where(
-            EvidenceVersion.dispute_pk == dispute_pk, EvidenceVersion.version == version
-        )
-    ).first()
-
-
 def _version(session: Session, dispute_pk: int, version: int) -> EvidenceVersion:
-    row = _version_or_none(session, dispute_pk, version)
+    row = version_or_none(session, dispute_pk, version)
     if row is None:
         raise DisputeEngineError(f"evidence version {version} is not recorded")
     return row
@@ -449,14 +375,4 @@ def _versions_in(
                 EvidenceVersion.dispute_pk == dispute_pk, EvidenceVersion.state.in_(states)
             )
         )
-    )
-
-
-def _record(row: EvidenceVersion) -> VersionRecord:
-    return VersionRecord(
-        version=row.version,
-        state=row.state,
-        fields=dict(row.fields),
-        files=decode_archived(row.files),
-        error=row.error,
     )

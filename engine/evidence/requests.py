@@ -12,6 +12,7 @@ from __future__ import annotations
 from engine.db.models import EvidenceState
 from engine.errors import DisputeEngineError
 from engine.evidence.book import SubmissionRefused
+from engine.evidence.dossier import read_dossier
 from engine.evidence.pipeline import RespondOutcome
 from engine.runtime import Runtime
 from engine.work.queue import WorkReason, queue_work
@@ -40,7 +41,7 @@ def submit_held(runtime: Runtime, provider: str, dispute_id: str) -> int:
         processor = runtime.provider(provider)
         if not processor.capabilities.supports_evidence_api:
             raise RequestRefused(processor.no_evidence_api())
-        dossier = runtime.evidence.dossier_in(session, dispute)
+        dossier = read_dossier(session, dispute)
         if dossier.held_version is not None:
             raise RequestRefused(
                 f"the processor already holds evidence version {dossier.held_version}; "
@@ -67,7 +68,7 @@ def mark_sent(runtime: Runtime, provider: str, dispute_id: str, note: str) -> in
         )
     with runtime.database.reading() as session:
         dispute = runtime.evidence.find(session, provider, dispute_id)
-        latest = runtime.evidence.dossier_in(session, dispute).latest
+        latest = read_dossier(session, dispute).latest
         pk = dispute.id
     if latest is None:
         raise RequestRefused("there is no evidence packet yet: regenerate it first")

@@ -26,16 +26,23 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
-    verifies_signatures: bool
-    """Webhooks carry a signature the provider checks (else: secret URL + fetch-back)."""
+    """What the engine asks of a provider before acting; each flag is read where named.
+
+    How webhooks are authenticated (a signature, or a secret URL and fetch-back) and whether
+    disputes carry a deadline are the provider's own business: ``handle_webhook`` verifies, and
+    ``respond_by`` is simply ``None`` where there is none. No flag describes them, because
+    nothing in the engine would decide differently on it.
+    """
+
     supports_evidence_api: bool
-    """Evidence can be uploaded and submitted through the API (else: manual submission)."""
+    """Evidence can be uploaded and submitted through the API, else a person sends the packet
+    (read by the submission gate, the evidence pipeline and the requests a person makes)."""
     supports_accept: bool
-    """A dispute can be accepted (conceded) through the API."""
-    provides_deadline: bool
-    """Disputes carry a respond-by time."""
+    """A dispute can be accepted (conceded) through the API, else accepting only records the
+    decision (read by :mod:`engine.decisions.accept`)."""
     supports_sync: bool = True
-    """Existing disputes can be listed for a backfill."""
+    """Existing disputes can be listed, for ``disputes sync`` and the reconciliation sweep
+    (read by :mod:`engine.disputes.sync`)."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -29,7 +29,7 @@ json_decoder = msgspec.json.Decoder(float_hook=Decimal)
 """Paystand JSON as Python values; a JSON number becomes a ``Decimal``, never a float."""
 
 
-class UnreadableDispute(ProviderError):
+class UnreadableRecord(ProviderError):
     """The API answered with a dispute the engine cannot read exactly (a bad amount, a missing
     field): refused rather than guessed."""
 
@@ -76,14 +76,12 @@ class DisputeResource(msgspec.Struct, kw_only=True):
 
 
 def read_resource(raw: Any) -> DisputeResource:
-    """Validate a decoded dispute object; :class:`UnreadableDispute` says what is wrong."""
+    """Validate a decoded dispute object; :class:`UnreadableRecord` says what is wrong."""
     try:
         return msgspec.convert(raw, DisputeResource)
     except msgspec.ValidationError as error:
         where = raw.get("id") if isinstance(raw, dict) else None
-        raise UnreadableDispute(
-            f"Paystand dispute {where or '?'} cannot be read: {error}"
-        ) from None
+        raise UnreadableRecord(f"Paystand dispute {where or '?'} cannot be read: {error}") from None
 
 
 def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
@@ -93,7 +91,7 @@ def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
         fees = _fees(resource, money.currency)
         funds = _funds(resource, money)
     except MoneyError as error:
-        raise UnreadableDispute(f"Paystand dispute {resource.id}: {error}") from None
+        raise UnreadableRecord(f"Paystand dispute {resource.id}: {error}") from None
     status = STATUSES.get(resource.status, UNKNOWN_STATUS)
     payer = resource.resource.payer if resource.resource else None
     return DisputeSnapshot(

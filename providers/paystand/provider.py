@@ -9,14 +9,20 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from engine.disputes.model import DisputeEvent, DisputeState
-from engine.errors import NotConfigured, ProviderError, SettingError
+from engine.errors import NotConfigured, SettingError
 from engine.evidence.model import EvidenceRules, FileField, TextField
-from engine.plugins.provider import Capabilities, DisputeProvider, WebhookRequest, WebhookVerdict
+from engine.plugins.provider import (
+    Capabilities,
+    DisputeProvider,
+    UnreadableDispute,
+    WebhookRequest,
+    WebhookVerdict,
+)
 from engine.settings import PREFIX, Settings
 from providers.paystand import webhook
 from providers.paystand.api import Credentials, PaystandApi
 from providers.paystand.consts import DEFAULT_API_BASE, PROVIDER_ID
-from providers.paystand.mapping import UnreadableDispute, is_bank_dispute, to_event
+from providers.paystand.mapping import UnreadableRecord, is_bank_dispute, to_event
 
 log = logging.getLogger("disputes.paystand")
 
@@ -31,10 +37,8 @@ class PaystandProvider(DisputeProvider):
     id = PROVIDER_ID
     display_name = "Paystand"
     capabilities = Capabilities(
-        verifies_signatures=False,
         supports_evidence_api=False,
         supports_accept=False,
-        provides_deadline=False,
     )
 
     def __init__(self, api: PaystandApi, webhook_token: str) -> None:
@@ -76,12 +80,12 @@ class PaystandProvider(DisputeProvider):
     def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
         return webhook.handle(request, token=self._webhook_token, fetch=self.api.get_dispute)
 
-    def iter_disputes(self) -> Iterator[DisputeEvent]:
+    def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
         """Every dispute, page by page (offset pagination). A dispute seen twice (the list
-        shifted under us) is yielded once; disputes the engine cannot read are skipped and named
-        in one error at the end, so one bad record does not hold back the rest."""
+        shifted under us) is yielded once; one the engine cannot read is yielded as
+        :class:`UnreadableDispute`, so the sync records it and one bad record does not hold
+        back the rest."""
         seen: set[str] = set()
-        unreadable: list[str] = []
         offset = 0
         while True:
             page = self.api.list_disputes(offset=offset, limit=PAGE_SIZE)
@@ -91,20 +95,12 @@ class PaystandProvider(DisputeProvider):
                     continue
                 seen.add(dispute_id)
                 try:
-                    event = to_event(raw)
-                except UnreadableDispute as error:
-                    log.error("%s", error)
-                    unreadable.append(dispute_id)
-                    continue
-                yield event
+                    yield to_event(raw)
+                except UnreadableRecord as error:
+                    yield UnreadableDispute(dispute_id=dispute_id, error=str(error))
             offset += len(page.results)
             if not page.results or offset >= page.count:
                 break
-        if unreadable:
-            raise ProviderError(
-                f"{len(unreadable)} Paystand disputes could not be read: "
-                + ", ".join(unreadable[:20])
-            )
 
     def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
         return to_event(self.api.get_dispute(dispute_id))

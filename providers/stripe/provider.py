@@ -47,10 +47,8 @@ class StripeProvider(DisputeProvider):
     id: ClassVar[str] = PROVIDER_ID
     display_name: ClassVar[str] = "Stripe"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        verifies_signatures=True,
         supports_evidence_api=True,
         supports_accept=True,
-        provides_deadline=True,
         supports_sync=True,
     )
 

@@ -20,6 +20,7 @@ from engine.disputes.model import Stage, Status
 from engine.disputes.sync import last_reports
 from engine.errors import DisputeMissing, NotConfigured, ProviderRejected, ProviderUnavailable
 from engine.evidence.archive import decode_archived
+from engine.evidence.dossier import HELD_STATES
 from engine.evidence.readiness import version_readiness
 from engine.evidence.requests import (
     RequestRefused,
@@ -28,7 +29,6 @@ from engine.evidence.requests import (
     regenerate,
     submit_held,
 )
-from engine.evidence.submit_policy.held import HELD_STATES
 from engine.evidence.visa_ce3.view import ce3_view
 from engine.runtime import Runtime
 from web.api.schemas import public_fields

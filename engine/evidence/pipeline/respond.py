@@ -25,7 +25,8 @@ from pathlib import Path
 
 from engine.db.models import Dispute, EvidenceState, SubmissionState
 from engine.errors import DisputeEngineError
-from engine.evidence.book import SETTLED, Dossier, EvidenceBook, SubmissionRefused
+from engine.evidence.book import SETTLED, EvidenceBook, SubmissionRefused
+from engine.evidence.dossier import Dossier
 from engine.evidence.model import EvidenceFile, EvidencePacket, EvidenceText, FileField, TextField
 from engine.evidence.pipeline.build import build_version
 from engine.evidence.readiness import Readiness, version_readiness

@@ -18,12 +18,12 @@ from engine.db.models import Dispute, EventSource, EvidenceState, Submission
 from engine.disputes.ingest import DisputeBook
 from engine.evidence.archive import ArchivedFile
 from engine.evidence.book import (
-    HELD_STATES,
     SETTLED,
     EvidenceBook,
     IllegalMove,
     SubmissionRefused,
 )
+from engine.evidence.dossier import HELD_STATES
 from engine.testing import make_dispute_event, make_dispute_state
 from tests.engine.strategies import BASE
 from tests.support.acme import AcmeProvider, HandPayProvider

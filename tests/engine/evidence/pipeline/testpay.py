@@ -130,10 +130,8 @@ class TestPay(_Base):
     id = "testpay"
     display_name = "TestPay"
     capabilities = Capabilities(
-        verifies_signatures=True,
         supports_evidence_api=True,
         supports_accept=False,
-        provides_deadline=True,
     )
 
     def __init__(self, api_base: str) -> None:
@@ -190,10 +188,8 @@ class ManualPay(_Base):
     id = "manualpay"
     display_name = "ManualPay"
     capabilities = Capabilities(
-        verifies_signatures=False,
         supports_evidence_api=False,
         supports_accept=False,
-        provides_deadline=False,
     )
 
     @classmethod
