@@ -4,12 +4,10 @@ webhook signature, no evidence API, no deadline."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import datetime
 
 from engine.disputes.model import DisputeEvent, DisputeState
-from engine.errors import NotConfigured, SettingError
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.plugins.provider import (
     Capabilities,
@@ -18,19 +16,18 @@ from engine.plugins.provider import (
     WebhookRequest,
     WebhookVerdict,
 )
-from engine.settings import PREFIX, Settings
+from engine.plugins.settings import decode_settings
+from engine.settings import Settings
 from providers.paystand import webhook
 from providers.paystand.api import Credentials, PaystandApi
-from providers.paystand.consts import DEFAULT_API_BASE, PROVIDER_ID
+from providers.paystand.consts import PROVIDER_ID
 from providers.paystand.mapping import UnreadableRecord, is_bank_dispute, to_event
+from providers.paystand.settings import PaystandSettings
 
 log = logging.getLogger("disputes.paystand")
 
-MIN_WEBHOOK_TOKEN_LENGTH = 32
-_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9._~-]+")
 PAGE_SIZE = 50
 """Paystand's default page size; the API's maximum is not documented."""
-_REQUIRED = ("CLIENT_ID", "CLIENT_SECRET", "CUSTOMER_ID", "WEBHOOK_TOKEN")
 
 
 class PaystandProvider(DisputeProvider):
@@ -47,35 +44,15 @@ class PaystandProvider(DisputeProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaystandProvider:
-        names = [f"PAYSTAND_{name}" for name in _REQUIRED]
-        values = {name: settings.get(name) for name in names}
-        if not any(values.values()):
-            raise NotConfigured(
-                "Paystand is not configured: set " + ", ".join(PREFIX + name for name in names)
-            )
-        for name, value in values.items():
-            if value is None:  # half a configuration is a mistake, not "off"
-                raise SettingError(PREFIX + name, "is not set (the other Paystand settings are)")
-        token = settings.require("PAYSTAND_WEBHOOK_TOKEN")
-        if len(token) < MIN_WEBHOOK_TOKEN_LENGTH or not _TOKEN_CHARACTERS.fullmatch(token):
-            raise SettingError(
-                PREFIX + "PAYSTAND_WEBHOOK_TOKEN",
-                f"must be at least {MIN_WEBHOOK_TOKEN_LENGTH} URL-safe characters (letters, "
-                "digits, - _ . ~), e.g. from `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`: it is the webhook's only authentication",
-            )
-        base = settings.get("PAYSTAND_API_BASE") or DEFAULT_API_BASE
-        if not base.startswith(("https://", "http://")):
-            raise SettingError(
-                PREFIX + "PAYSTAND_API_BASE", f"must be an http(s) URL, not {base!r}"
-            )
-        timeout = _seconds(settings.get("PAYSTAND_TIMEOUT"), PREFIX + "PAYSTAND_TIMEOUT")
+        typed = decode_settings(settings, PaystandSettings, "PAYSTAND", display_name="Paystand")
         credentials = Credentials(
-            client_id=settings.require("PAYSTAND_CLIENT_ID"),
-            client_secret=settings.require("PAYSTAND_CLIENT_SECRET"),
-            customer_id=settings.require("PAYSTAND_CUSTOMER_ID"),
+            client_id=typed.client_id,
+            client_secret=typed.client_secret,
+            customer_id=typed.customer_id,
         )
-        return cls(PaystandApi(base, credentials, timeout=timeout), token)
+        return cls(
+            PaystandApi(typed.api_base, credentials, timeout=typed.timeout), typed.webhook_token
+        )
 
     def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
         return webhook.handle(request, token=self._webhook_token, fetch=self.api.get_dispute)
@@ -118,15 +95,3 @@ class PaystandProvider(DisputeProvider):
 
     def close(self) -> None:
         self.api.close()
-
-
-def _seconds(value: str | None, variable: str) -> float:
-    if value is None:
-        return 10.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise SettingError(variable, f"must be a number of seconds, not {value!r}") from None
-    if not 0 < seconds <= 120:
-        raise SettingError(variable, "must be between 0 and 120 seconds")
-    return seconds

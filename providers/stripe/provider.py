@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from engine.disputes.model import DisputeEvent, DisputeState, Stage
-from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
+from engine.errors import ProviderError, ProviderRejected
 from engine.evidence.model import EvidenceRules, validate_packet
 from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
 from engine.plugins.provider import (
@@ -23,9 +22,10 @@ from engine.plugins.provider import (
     WebhookRequest,
     WebhookVerdict,
 )
-from engine.settings import Settings, parse_int
+from engine.plugins.settings import decode_settings
+from engine.settings import Settings
 from providers.stripe import visa_ce3, webhook
-from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, connect_scope_from_settings
+from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, parse_connect_accounts
 from providers.stripe.connect import VARIABLE as CONNECT_VARIABLE
 from providers.stripe.consts import (
     EVIDENCE_RULES,
@@ -35,12 +35,10 @@ from providers.stripe.consts import (
     RESPONDABLE_STATUSES,
 )
 from providers.stripe.mapping import MappingError, event_from_api
+from providers.stripe.settings import StripeSettings
 from providers.stripe.stripe_api import StripeApi
 
 log = logging.getLogger("disputes.stripe")
-
-DEFAULT_TIMEOUT_SECONDS = 30
-DEFAULT_MAX_RETRIES = 3
 
 
 class StripeProvider(DisputeProvider):
@@ -64,14 +62,10 @@ class StripeProvider(DisputeProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeProvider:
-        api = api_from_settings(settings)  # NotConfigured first: no key means Stripe is off
-        try:
-            secrets = webhook_secrets_from_settings(settings)
-            connect = connect_scope_from_settings(settings)
-        except SettingError:
-            api.close()
-            raise
-        return cls(api, secrets, connect)
+        typed = stripe_settings(settings)
+        connect = parse_connect_accounts(typed.connect_accounts)
+        secrets = webhook.parse_secrets(typed.webhook_secret or "")
+        return cls(api_from_settings(typed), secrets, connect)
 
     # -- webhooks --------------------------------------------------------------------------
 
@@ -283,50 +277,15 @@ class StripeProvider(DisputeProvider):
         )
 
 
-def api_from_settings(settings: Settings) -> StripeApi:
-    api_key = settings.get("STRIPE_API_KEY")
-    if api_key is None:
-        raise NotConfigured("Stripe is not configured: set DISPUTES_STRIPE_API_KEY")
-    if not api_key.startswith(("sk_", "rk_")):
-        raise SettingError(
-            "DISPUTES_STRIPE_API_KEY", "must be a secret (sk_…) or restricted (rk_…) key"
-        )
-    api_base = settings.get("STRIPE_API_BASE")
-    if api_base is not None:
-        parts = urlsplit(api_base)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise SettingError(
-                "DISPUTES_STRIPE_API_BASE", f"must be an http(s) URL, not {api_base!r}"
-            )
-        api_base = api_base.rstrip("/")
+def stripe_settings(settings: Settings) -> StripeSettings:
+    """The ``DISPUTES_STRIPE_*`` settings; :class:`NotConfigured` without an API key."""
+    return decode_settings(settings, StripeSettings, "STRIPE", display_name="Stripe")
+
+
+def api_from_settings(settings: StripeSettings) -> StripeApi:
     return StripeApi(
-        api_key,
-        api_base=api_base,
-        max_network_retries=parse_int(
-            settings.get("STRIPE_MAX_NETWORK_RETRIES"),
-            "DISPUTES_STRIPE_MAX_NETWORK_RETRIES",
-            default=DEFAULT_MAX_RETRIES,
-        ),
-        timeout_seconds=parse_int(
-            settings.get("STRIPE_TIMEOUT_SECONDS"),
-            "DISPUTES_STRIPE_TIMEOUT_SECONDS",
-            default=DEFAULT_TIMEOUT_SECONDS,
-            minimum=1,
-        ),
+        settings.api_key,
+        api_base=settings.api_base.rstrip("/") if settings.api_base else None,
+        max_network_retries=settings.max_network_retries,
+        timeout_seconds=settings.timeout_seconds,
     )
-
-
-def webhook_secrets_from_settings(settings: Settings) -> tuple[str, ...]:
-    value = settings.get("STRIPE_WEBHOOK_SECRET")
-    if value is None:
-        return ()
-    secrets = webhook.parse_secrets(value)
-    for secret in secrets:
-        if not secret.startswith("whsec_"):
-            raise SettingError(
-                "DISPUTES_STRIPE_WEBHOOK_SECRET",
-                "each secret (comma-separated) must be an endpoint secret starting with whsec_",
-            )
-    if not secrets:
-        raise SettingError("DISPUTES_STRIPE_WEBHOOK_SECRET", "holds no secret")
-    return secrets
