@@ -196,3 +196,48 @@ def test_the_sweep_stops_with_the_worker_and_records_what_it_did(
     again = sweeper(stripe_runtime, "worker-b")
     assert again.due_providers() == ["stripe"]  # an interrupted sweep does not count
     assert [r.state for r in again.sweep_due()] == ["finished"]
+
+
+def test_two_workers_on_postgresql_make_one_sweep(
+    make_settings: MakeSettings,
+    stripe_env: dict[str, str],
+    stripe_emulator: StripeEmulator,
+    postgres_url: str,
+) -> None:
+    # given two worker processes (their own connection pools) on one PostgreSQL database
+    settings = make_settings(**stripe_env, database_url=postgres_url)
+    first, second = Runtime(settings), Runtime(settings)
+    upgrade(first.database)
+    try:
+        long_ago = int((utcnow() - timedelta(days=10)).timestamp())
+        ids = [str(stripe_emulator.state.add_dispute(created=long_ago)["id"]) for _ in range(4)]
+        sync_provider(first, "stripe")
+        stripe_emulator.state.close_dispute(PLATFORM_ACCOUNT, ids[2], {})
+        stripe_emulator.requests.clear()
+        # when both find the sweep due at the same moment
+        workers = [sweeper(first, "worker-a"), sweeper(second, "worker-b")]
+        assert all(w.due_providers() == ["stripe"] for w in workers)
+        start = threading.Barrier(2)
+        reports: dict[str, list[object]] = {}
+
+        def sweep(worker: Sweeper) -> None:
+            start.wait()
+            reports[worker.holder] = list(worker.sweep_due())
+
+        threads = [threading.Thread(target=sweep, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        # then exactly one of them swept, each open dispute was read once, one was repaired
+        assert sorted(len(done) for done in reports.values()) == [0, 1]
+        (run,) = sweep_runs(first)
+        assert (run.state, run.seen, run.updated) == ("finished", 4, 1)
+        reads = stripe_emulator.requests_for("GET", r"/v1/disputes/dp_\w+")
+        assert sorted(r.path.rsplit("/", 1)[1] for r in reads) == sorted(ids)
+        assert statuses(first)[ids[2]] == Status.LOST
+        # and neither sweeps again: the finished sweep is in the database both read
+        assert [w.due_providers() for w in workers] == [[], []]
+    finally:
+        first.close()
+        second.close()
