@@ -115,3 +115,19 @@ def test_an_interrupted_sweep_leaves_the_sweep_due(database: Database) -> None:
         assert last_sweep_finished(session, "stripe") is None
         assert session.scalars(select(SyncRun.kind)).all() == ["sweep"]
     assert take_lease(database, "stripe", "worker-b", interval=HOUR, ttl=TTL, clock=clock)
+
+
+def test_is_a_sweep_due_is_an_index_seek(database: Database) -> None:
+    from engine.work.sweeps import listing_since
+    from tests.engine.db.test_query_plans import assert_indexed, captured, plan
+
+    with captured(database) as queries, database.reading() as session:
+        assert last_sweep_finished(session, "stripe") is None
+        assert listing_since(session, "stripe") is None
+    selects = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3
+    with database.reading() as session:
+        for statement, parameters in selects:
+            query_plan = plan(session, statement, parameters)
+            assert "ix_sync_runs_sweeps" in query_plan.lower(), query_plan
+            assert_indexed(query_plan, statement)
