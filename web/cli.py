@@ -201,7 +201,7 @@ def _serve(args: argparse.Namespace) -> int:
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     proxy_options = uvicorn_proxy_options(runtime.settings)
-    app = create_app(runtime, worker=Worker(runtime))
+    app = create_app(runtime, worker=Worker.for_service(runtime))
     # uvicorn's access log prints query strings (``?key=``): the app logs paths only.
     logging.getLogger("disputes.access").setLevel(logging.INFO)
     uvicorn.run(
@@ -270,7 +270,7 @@ def _worker(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     print("disputes worker: processing queued evidence work (Ctrl-C to stop)", file=sys.stderr)
     try:
-        Worker(runtime).run(stop)
+        Worker.for_service(runtime).run(stop)
     finally:
         runtime.close()
     return 0

@@ -159,6 +159,15 @@ class DisputeProvider(abc.ABC):
         A single dispute that cannot be translated is yielded as :class:`UnreadableDispute`.
         """
 
+    def iter_disputes_since(self, since: datetime) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """Like :meth:`iter_disputes`, for the disputes opened at or after ``since`` only.
+
+        Called by the reconciliation sweep to find disputes whose first webhook never came.
+        Yielding older disputes too is harmless (each is applied idempotently), so a processor
+        that can filter only by day, or not at all, may; this default lists every dispute.
+        """
+        return self.iter_disputes()
+
     @abc.abstractmethod
     def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
         """Re-read one dispute from the API, as an event describing its current state.

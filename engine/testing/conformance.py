@@ -132,6 +132,14 @@ class ProviderConformance:
             if isinstance(item, DisputeEvent)
         }
         assert again[dispute_id] == ids[dispute_id].event_id
+        # The sweep's listing of new disputes finds one opened in the last hour too.
+        since = datetime.now(UTC) - timedelta(hours=1)
+        recent = {
+            item.dispute_id
+            for item in provider.iter_disputes_since(since)
+            if isinstance(item, DisputeEvent)
+        }
+        assert dispute_id in recent
 
     def test_the_neutral_submission_rules_hold(self, provider: DisputeProvider) -> None:
         now = datetime.now(UTC)

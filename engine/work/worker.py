@@ -34,6 +34,7 @@ from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.work import queue
 from engine.work.backoff import Backoff
+from engine.work.sweeps import Sweeper
 
 log = logging.getLogger("disputes.worker")
 
@@ -97,6 +98,18 @@ class Worker:
     """How often the worker looks for deadline reminders now due (see
     :mod:`engine.notifications.reminders`)."""
     _reminded_at: datetime | None = field(default=None, init=False, repr=False)
+    sweeper: Sweeper | None = None
+    """Starts the reconciliation sweep when one is due, in its own thread (see
+    :mod:`engine.work.sweeps`); ``None``: this worker never sweeps. Build it with
+    :meth:`Worker.for_service`, which follows ``DISPUTES_RECONCILE_INTERVAL_SECONDS``."""
+
+    @classmethod
+    def for_service(cls, runtime: Runtime) -> Worker:
+        """The worker ``disputes serve`` and ``disputes worker`` run: the settings decide
+        whether it sweeps."""
+        worker = cls(runtime)
+        worker.sweeper = Sweeper.for_runtime(runtime, worker.worker_id)
+        return worker
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, sleeping ``idle_seconds`` whenever there is nothing due.
@@ -114,12 +127,16 @@ class Worker:
                 stop.wait(max(self.idle_seconds, 5.0))
             if not busy:
                 stop.wait(self.idle_seconds)
+        if self.sweeper is not None:
+            self.sweeper.stop()
         log.info("worker %s stopped", self.worker_id)
 
     def run_once(self) -> bool:
         """Process at most one dispute and a batch of due notifications. True if anything ran."""
         queue_deadline_submissions(self.runtime, self.clock())
         self.remind_if_due()
+        if self.sweeper is not None:
+            self.sweeper.start_if_due()  # returns at once: the sweep runs in its own thread
         worked = self.process_next_dispute()
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
         self.prune_if_due()

@@ -91,10 +91,17 @@ class StripeProvider(DisputeProvider):
         the key lacks, Stripe failing for it) is yielded as one :class:`UnreadableDispute` named
         by the account id, so the report shows it, and the next account is read.
         """
-        yield from self._disputes_of(None)
+        return self._every_account(None)
+
+    def iter_disputes_since(self, since: datetime) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """The same, for disputes created at or after ``since`` (``created[gte]``)."""
+        return self._every_account(int(since.timestamp()))
+
+    def _every_account(self, created_gte: int | None) -> Iterator[DisputeEvent | UnreadableDispute]:
+        yield from self._disputes_of(None, created_gte)
         for account in self._connected_accounts():
             try:
-                yield from self._disputes_of(account)
+                yield from self._disputes_of(account, created_gte)
             except ProviderError as error:
                 log.warning("Stripe connected account %s cannot be synced: %s", account, error)
                 yield UnreadableDispute(
@@ -102,12 +109,17 @@ class StripeProvider(DisputeProvider):
                     error=f"disputes of connected account {account} cannot be listed: {error}",
                 )
 
-    def _disputes_of(self, account: str | None) -> Iterator[DisputeEvent | UnreadableDispute]:
+    def _disputes_of(
+        self, account: str | None, created_gte: int | None = None
+    ) -> Iterator[DisputeEvent | UnreadableDispute]:
         """One account's disputes (``None``: the platform's), page by page."""
         starting_after: str | None = None
         while True:
             page, has_more = self.api.list_disputes(
-                limit=PAGE_SIZE, starting_after=starting_after, account=account
+                limit=PAGE_SIZE,
+                starting_after=starting_after,
+                account=account,
+                created_gte=created_gte,
             )
             fetched_at = datetime.now(tz=UTC)
             for raw in page:

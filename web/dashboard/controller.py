@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.db.base import utcnow
-from engine.db.models import EvidenceState
+from engine.db.models import EvidenceState, SyncKind
 from engine.decisions import AcceptRefused, accept_dispute
 from engine.disputes.model import Stage, Status
 from engine.disputes.sync import last_reports
@@ -38,6 +38,7 @@ from web.dashboard.decision import decision_context
 from web.dashboard.stats import action_needed, compute
 from web.files import file_link, link_origins
 from web.gates import dashboard_gate, error_page
+from web.labels import every
 from web.queries import (
     DEFAULT_PAGE,
     BadCursor,
@@ -124,7 +125,9 @@ class DashboardController(Controller):
                 "statuses": [s.value for s in Status],
                 "stages": [s.value for s in Stage],
                 "reasons": reasons,
-                "syncs": last_reports(runtime),
+                "syncs": last_reports(runtime, SyncKind.SYNC),
+                "sweeps": last_reports(runtime, SyncKind.SWEEP),
+                "sweep_interval": every(runtime.settings.reconcile_interval_seconds),
                 "now": now,
                 "zone": runtime.settings.timezone,
                 "due_in": due_in,
