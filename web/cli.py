@@ -171,7 +171,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _runtime() -> Runtime:
-    return Runtime(load_settings())
+    runtime = Runtime(load_settings())
+    # Open the storage now: a scheme no plugin handles, or a malformed URL for the one that
+    # does, is a setting error at start-up (exit 2), not a failed evidence build hours later.
+    _ = runtime.storage
+    return runtime
 
 
 def _demo(args: argparse.Namespace) -> int:

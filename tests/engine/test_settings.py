@@ -43,7 +43,7 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
     [
         ({"DISPUTES_AUTO_SUBMIT": "maybe"}, "DISPUTES_AUTO_SUBMIT"),
         ({"DISPUTES_DATABASE_URL": "mysql://x/y"}, "DISPUTES_DATABASE_URL"),
-        ({"DISPUTES_STORAGE_URL": "ftp://bucket"}, "DISPUTES_STORAGE_URL"),
+        ({"DISPUTES_STORAGE_URL": "/var/lib/files"}, "DISPUTES_STORAGE_URL"),
         ({"DISPUTES_S3_ENDPOINT_URL": "r2.example"}, "DISPUTES_S3_ENDPOINT_URL"),
         ({"DISPUTES_SECRET_KEY": "short"}, "DISPUTES_SECRET_KEY"),
         ({"DISPUTES_DASHBOARD_KEY": "1234"}, "DISPUTES_DASHBOARD_KEY"),
