@@ -22,7 +22,7 @@ from engine.db.base import utcnow
 from engine.db.models import Dispute, EventSource
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
+from engine.disputes.model import Described, DisputeSnapshot, DisputeState, Status
 from engine.errors import DisputeEngineError, DisputeMissing
 from engine.runtime import Runtime
 
@@ -98,10 +98,10 @@ def _current(runtime: Runtime, provider_id: str, dispute_id: str) -> DisputeStat
         return read_state(row)
 
 
-def _accepted_event(state: DisputeState, key: str, moment: datetime) -> DisputeEvent:
+def _accepted_event(state: DisputeState, key: str, moment: datetime) -> Described:
     """The engine's own event: the dispute in this stage, accepted. Its id is the idempotency
     key, so two acceptances of the same stage store one event."""
-    return DisputeEvent(
+    return Described(
         provider=state.provider,
         event_id=f"engine:{key}",
         dispute_id=state.dispute_id,

@@ -48,7 +48,7 @@ from engine.db.models import (
 )
 from engine.db.records import read_state
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import DisputeState, EvidenceSent
 from engine.errors import DisputeEngineError, DisputeMissing
 from engine.evidence.archive import ArchivedFile
 from engine.evidence.dossier import (
@@ -326,13 +326,12 @@ class EvidenceBook:
             _follow(dispute, S.SENT_MANUALLY)
             self.disputes.apply(
                 session,
-                DisputeEvent(
+                EvidenceSent(
                     provider=dispute.provider,
                     event_id=f"engine:evidence_sent:{dispute.dispute_id}:v{version}",
                     dispute_id=dispute.dispute_id,
                     type="engine.evidence_sent",
                     occurred_at=now,
-                    evidence_sent=True,
                 ),
                 source=EventSource.ENGINE,
             )

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.evidence.model import EvidencePacket, EvidenceRules
 from engine.settings import Settings
 
@@ -169,7 +169,7 @@ class DisputeProvider(abc.ABC):
         return self.iter_disputes()
 
     @abc.abstractmethod
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         """Re-read one dispute from the API, as an event describing its current state.
 
         Raises :class:`engine.errors.DisputeUnknown` when the processor does not know it.

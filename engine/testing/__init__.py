@@ -30,7 +30,7 @@ import pytest
 
 from engine.db.migrate import upgrade
 from engine.disputes.model import (
-    DisputeEvent,
+    Described,
     DisputeSnapshot,
     DisputeState,
     Funds,
@@ -145,9 +145,7 @@ def make_dispute_state(**overrides: Any) -> DisputeState:
     return DisputeState(**values)
 
 
-def make_dispute_event(
-    state: DisputeState | None = None, event_id: str | None = None
-) -> DisputeEvent:
+def make_dispute_event(state: DisputeState | None = None, event_id: str | None = None) -> Described:
     """An event describing ``state`` (default :func:`make_dispute_state`), to seed the book:
     ``runtime.book.apply_one(make_dispute_event(), source=EventSource.SYNC)``."""
     state = state or make_dispute_state()
@@ -169,7 +167,7 @@ def make_dispute_event(
         fees=state.fees,
         submission_count=state.submission_count,
     )
-    return DisputeEvent(
+    return Described(
         provider=state.provider,
         event_id=event_id or f"evt_{secrets.token_hex(8)}",
         dispute_id=state.dispute_id,

@@ -12,7 +12,14 @@ from typing import Any
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Status
+from engine.disputes.model import (
+    Described,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Reason,
+    Status,
+)
 from engine.disputes.money import MoneyError, money_from_decimal_text, parse_decimal_amount
 from engine.errors import ProviderError
 from engine.plugins.provider import snapshot_event_id
@@ -112,7 +119,7 @@ def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
     )
 
 
-def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> DisputeEvent:
+def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> Described:
     """An event describing the dispute as the API returned it in ``raw``.
 
     ``event_id`` is Paystand's event id for a webhook; without it (sync, fetch-back) the id is
@@ -124,7 +131,7 @@ def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> DisputeEven
     # The raw copy goes to JSON columns: numbers Paystand sent (decoded as Decimal) are kept
     # as their exact decimal text.
     plain = msgspec.to_builtins(raw)
-    return DisputeEvent(
+    return Described(
         provider=PROVIDER_ID,
         event_id=event_id or snapshot_event_id(PROVIDER_ID, resource.id, plain),
         dispute_id=resource.id,

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.plugins.provider import (
     Capabilities,
@@ -87,7 +87,7 @@ class PaystandProvider(DisputeProvider):
             if not page.results or offset >= page.count:
                 break
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         return to_event(self.api.get_dispute(dispute_id))
 
     @property

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.disputes.model import DisputeEvent, DisputeState, Stage
+from engine.disputes.model import Described, DisputeEvent, DisputeState, Stage
 from engine.errors import ProviderError, ProviderRejected
 from engine.evidence.model import EvidenceRules, validate_packet
 from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
@@ -156,7 +156,7 @@ class StripeProvider(DisputeProvider):
                 return
             starting_after = page[-1]
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         raw = self.api.retrieve_dispute(dispute_id, account)
         try:
             return event_from_api(raw, account, datetime.now(tz=UTC))

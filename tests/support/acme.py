@@ -15,7 +15,15 @@ from typing import Any, ClassVar
 import msgspec
 
 from engine import hookimpl
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Stage,
+    Status,
+)
 from engine.errors import DisputeUnknown, ProviderError
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.plugins.provider import (
@@ -70,9 +78,9 @@ class AcmeProvider(DisputeProvider):
                 raise ProviderError("Acme's list endpoint answered 500 three times")
             yield event
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         for event in self.listed:
-            if event.dispute_id == dispute_id:
+            if isinstance(event, Described) and event.dispute_id == dispute_id:
                 return event
         raise DisputeUnknown(f"Acme does not know dispute {dispute_id}")
 
@@ -109,9 +117,9 @@ def event_for(
     created_at: datetime | None = None,
     stage: Stage = Stage.CHARGEBACK,
     fees: tuple[Money, ...] = (),
-) -> DisputeEvent:
+) -> Described:
     moment = occurred_at or datetime.now(UTC)
-    return DisputeEvent(
+    return Described(
         provider=provider,
         event_id=event_id,
         dispute_id=dispute_id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, SyncRun
-from engine.disputes.model import DisputeEvent, Funds, Status
+from engine.disputes.model import Funds, FundsMoved, Status
 from engine.disputes.sync import last_reports, sync_provider
 from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.runtime import Runtime
@@ -58,7 +58,7 @@ def test_re_running_a_sync_duplicates_nothing(runtime: Runtime) -> None:
 
 def test_one_disputes_failure_is_recorded_and_the_sync_goes_on(runtime: Runtime) -> None:
     # Given a dispute the engine cannot place (only a money movement, no description)
-    broken = DisputeEvent(
+    broken = FundsMoved(
         provider="acme",
         event_id="sync_broken",
         dispute_id="dp_broken",

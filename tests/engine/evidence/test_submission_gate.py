@@ -13,14 +13,22 @@ from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EventSource, Submission
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Stage,
+    Status,
+)
 from engine.evidence.book import submission_blocker
 from tests.engine.strategies import BASE
 from tests.support.acme import AcmeProvider
 
 
 def needs_response(dispute_id: str) -> DisputeEvent:
-    return DisputeEvent(
+    return Described(
         provider="acme",
         event_id=f"evt_{dispute_id}",
         dispute_id=dispute_id,

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from engine import hookimpl
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.notifications.notifier import Notification, Notifier
@@ -118,7 +118,7 @@ class _Base(DisputeProvider):
     def iter_disputes(self) -> Iterator[DisputeEvent]:
         return iter(())
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         raise DisputeUnknown(dispute_id)
 
     @property
