@@ -16,13 +16,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import select
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EventSource
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
-from engine.disputes.model import Described, DisputeSnapshot, DisputeState, Status
+from engine.disputes.model import Described, DisputeState, Status, snapshot_of
 from engine.errors import DisputeEngineError, DisputeMissing
 from engine.runtime import Runtime
 
@@ -108,24 +109,7 @@ def _accepted_event(state: DisputeState, key: str, moment: datetime) -> Describe
         type=ACCEPTED_EVENT_TYPE,
         occurred_at=moment,
         account=state.account,
-        snapshot=DisputeSnapshot(
-            stage=state.stage,
-            status=Status.ACCEPTED,
-            provider_status=state.provider_status,
-            reason=state.reason,
-            provider_reason=state.provider_reason,
-            money=state.money,
-            funds=state.funds,
-            network_reason_code=state.network_reason_code,
-            respond_by=state.respond_by,
-            payment_id=state.payment_id,
-            customer_id=state.customer_id,
-            customer_email=state.customer_email,
-            customer_name=state.customer_name,
-            created_at=state.created_at,
-            fees=state.fees,
-            submission_count=state.submission_count,
-        ),
+        snapshot=msgspec.structs.replace(snapshot_of(state), status=Status.ACCEPTED),
     )
 
 

@@ -198,3 +198,25 @@ class DisputeState(msgspec.Struct, frozen=True, kw_only=True):
     submission_count: int | None
     last_event_at: datetime
     raw_dispute: dict[str, object] | None
+
+
+def snapshot_of(state: DisputeState) -> DisputeSnapshot:
+    """The snapshot that describes ``state`` as it is (for the engine's own events about it)."""
+    return DisputeSnapshot(
+        stage=state.stage,
+        status=state.status,
+        provider_status=state.provider_status,
+        reason=state.reason,
+        provider_reason=state.provider_reason,
+        money=state.money,
+        funds=state.funds,
+        network_reason_code=state.network_reason_code,
+        respond_by=state.respond_by,
+        payment_id=state.payment_id,
+        customer_id=state.customer_id,
+        customer_email=state.customer_email,
+        customer_name=state.customer_name,
+        created_at=state.created_at,
+        fees=state.fees,
+        submission_count=state.submission_count,
+    )
