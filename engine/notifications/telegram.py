@@ -14,7 +14,7 @@ import httpx
 
 from engine.errors import ProviderRejected, ProviderUnavailable, SettingError
 from engine.notifications.messages import render
-from engine.notifications.notifier import Notification, Notifier, NotifierThrottled
+from engine.notifications.notifier import Announcement, Notifier, NotifierThrottled
 from engine.settings import Settings
 
 DEFAULT_API_BASE = "https://api.telegram.org"
@@ -52,7 +52,7 @@ class TelegramNotifier(Notifier):
             )
         return cls(token, chat_id, api_base)
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Announcement) -> None:
         text = render(notification)
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT - 1] + "…"

@@ -46,9 +46,7 @@ def upgrade() -> None:
             "provider", "warning_id", name=op.f("uq_early_fraud_warnings_provider_warning_id")
         ),
     )
-    op.create_index(
-        "ix_early_fraud_warnings_listing", "early_fraud_warnings", ["created_at", "id"]
-    )
+    op.create_index("ix_early_fraud_warnings_listing", "early_fraud_warnings", ["created_at", "id"])
     op.create_index("ix_early_fraud_warnings_due", "early_fraud_warnings", ["work_not_before"])
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.alter_column("dispute_pk", existing_type=sa.Integer(), nullable=True)
