@@ -56,6 +56,9 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"DISPUTES_ACCEPT_BELOW": "-5"}, "DISPUTES_ACCEPT_BELOW"),
         ({"DISPUTES_ACCEPT_BELOW": "NaN"}, "DISPUTES_ACCEPT_BELOW"),
         ({"DISPUTES_ACCEPT_BELOW": "0"}, "DISPUTES_ACCEPT_BELOW"),
+        ({"DISPUTES_EFW_REFUND_BELOW": "25,00"}, "DISPUTES_EFW_REFUND_BELOW"),
+        ({"DISPUTES_EFW_REFUND_BELOW": "-1"}, "DISPUTES_EFW_REFUND_BELOW"),
+        ({"DISPUTES_EFW_REFUND_BELOW": "Infinity"}, "DISPUTES_EFW_REFUND_BELOW"),
     ],
 )
 def test_a_bad_value_names_its_variable(
