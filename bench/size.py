@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.webhooks import Deliveries, _engine_env, _template
 from engine.db.base import utcnow
 from engine.db.migrate import upgrade
-from engine.plugins.provider import WebhookRequest
+from engine.plugins.provider import FraudWarningReceived, WebhookRequest
 from engine.runtime import Runtime
 from engine.settings import load_settings
 
@@ -53,6 +53,7 @@ def main() -> None:
                         received_at=utcnow(),
                     )
                 )
+                assert not isinstance(verdict, FraudWarningReceived)  # dispute events only
                 runtime.book.record_delivery("stripe", verdict, request.body)
         runtime.database.dispose()
         with sqlite3.connect(path) as connection:

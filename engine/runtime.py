@@ -10,6 +10,7 @@ from engine.db.database import Database
 from engine.disputes.ingest import AfterApply, DisputeBook
 from engine.errors import NotConfigured
 from engine.evidence.book import EvidenceBook
+from engine.fraud_warnings.book import FraudWarningBook
 from engine.notifications.announcements import announcer
 from engine.notifications.notifier import Notifier
 from engine.plugins.manager import Plugins
@@ -53,6 +54,10 @@ class Runtime:
     def evidence(self) -> EvidenceBook:
         """The owner of evidence versions and submissions (the one submission gate)."""
         return EvidenceBook(self.database, self.book)
+
+    @cached_property
+    def fraud_warnings(self) -> FraudWarningBook:
+        return FraudWarningBook(self.database)
 
     def provider(self, provider_id: str) -> DisputeProvider:
         """The provider ``provider_id``; :class:`NotConfigured` says what to set if it is off."""

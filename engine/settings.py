@@ -53,6 +53,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     submit_before_deadline_hours: int = 24
     accept_below: Decimal | None = None
     """Disputes for less than this (major units of their currency) are accepted on their own."""
+    efw_refund_below: Decimal | None = None
+    """Charges with an early fraud warning for less than this (major units of the charge's
+    currency) are refunded on their own; ``None``: record and notify only."""
     # Deadlines (#12): remind this many hours before ``respond_by``, largest first; () = never.
     remind_before_hours: tuple[int, ...] = (72, 24)
     # Never miss a dispute (#12): the worker re-reads every open dispute this often; 0 = never.
@@ -125,6 +128,7 @@ def load_settings(
             default=24,
         ),
         accept_below=parse_amount(values.get("ACCEPT_BELOW"), "DISPUTES_ACCEPT_BELOW"),
+        efw_refund_below=parse_amount(values.get("EFW_REFUND_BELOW"), "DISPUTES_EFW_REFUND_BELOW"),
         remind_before_hours=parse_hours_list(
             values.get("REMIND_BEFORE_HOURS"), "DISPUTES_REMIND_BEFORE_HOURS", default=(72, 24)
         ),

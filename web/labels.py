@@ -22,6 +22,7 @@ from jinja2.runtime import Context
 
 from engine.disputes.model import Funds, Money, Reason, Stage, Status
 from engine.evidence.model import FileField, TextField
+from engine.fraud_warnings.model import RefundDecision
 
 LOCALE = "en_US"
 
@@ -97,12 +98,24 @@ FIELD_LABELS: Mapping[TextField | FileField, str] = {
     FileField.UNCATEGORIZED_FILE: "Other document",
 }
 
+DECISION_LABELS: Mapping[RefundDecision, str] = {
+    RefundDecision.RECORDED: "Recorded",
+    RefundDecision.REFUND_PENDING: "Refund pending",
+    RefundDecision.REFUNDED: "Refunded",
+    RefundDecision.NOT_REFUNDED_DISPUTED: "Not refunded: disputed",
+    RefundDecision.NOT_REFUNDED_ALREADY_REFUNDED: "Not refunded: refunded already",
+    RefundDecision.NOT_REFUNDED_ABOVE_THRESHOLD: "Not refunded: above the limit",
+    RefundDecision.NOT_REFUNDED_OFF: "Not refunded: automatic refunds off",
+    RefundDecision.NOT_REFUNDED_UNSUPPORTED: "Not refunded: no refund API",
+    RefundDecision.REFUND_FAILED: "Refund failed",
+}
 _TABLES: tuple[Mapping[Any, str], ...] = (
     STATUS_LABELS,
     STAGE_LABELS,
     REASON_LABELS,
     FUNDS_LABELS,
     FIELD_LABELS,
+    DECISION_LABELS,
 )
 # Keyed by the plain value, so a string read back from the database finds its label too.
 _BY_VALUE: Mapping[str, str] = {str(key): text for table in _TABLES for key, text in table.items()}

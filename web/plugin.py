@@ -23,9 +23,11 @@ from engine.health.readiness import check_readiness
 from engine.runtime import Runtime
 from engine.work.worker import Worker, WorkerThread
 from web.api.disputes import DisputeApiController
+from web.api.fraud_warnings import FraudWarningApiController
 from web.api.stats import StatsApiController
 from web.auth import Auth
 from web.dashboard.controller import DashboardController
+from web.dashboard.fraud_warnings import FraudWarningPageController
 from web.export.csv_list import DisputeCsvController
 from web.files import FileController
 from web.labels import label, money_of, when_filter
@@ -108,6 +110,8 @@ class DisputesPlugin(InitPluginProtocol):
                 DashboardController,
                 DisputeApiController,
                 StatsApiController,
+                FraudWarningApiController,
+                FraudWarningPageController,
                 DisputeCsvController,
                 FileController,
                 create_static_files_router(

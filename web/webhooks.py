@@ -16,7 +16,12 @@ from litestar.params import FromPath, RawBody
 
 from engine.db.base import utcnow
 from engine.errors import NotConfigured, ProviderUnavailable
-from engine.plugins.provider import MAX_WEBHOOK_BYTES, Rejected, WebhookRequest
+from engine.plugins.provider import (
+    MAX_WEBHOOK_BYTES,
+    FraudWarningReceived,
+    Rejected,
+    WebhookRequest,
+)
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.webhooks")
@@ -85,5 +90,8 @@ def _receive(
         if verdict.store:
             runtime.book.record_delivery(provider_id, verdict, body)
         return Response({"error": verdict.reason}, status_code=verdict.status_code)
+    if isinstance(verdict, FraudWarningReceived):
+        warning = runtime.fraud_warnings.record_delivery(provider_id, verdict, body)
+        return Response({"received": True, "outcome": warning.outcome}, status_code=200)
     outcome = runtime.book.record_delivery(provider_id, verdict, body)
     return Response({"received": True, "outcome": outcome.outcome}, status_code=200)

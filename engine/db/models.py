@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db.base import Base, StrEnumColumn, utcnow
+from engine.db.fraud_warnings import EarlyFraudWarning as EarlyFraudWarning  # registers the table
 from engine.disputes.model import Funds, Stage, Status
 
 JSONType = JSON()
@@ -295,11 +297,20 @@ class Submission(Base):
 
 
 class NotificationRow(Base):
+    """One announcement for one channel, about a dispute or an early fraud warning."""
+
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("notifier", "dedupe_key"),)
+    __table_args__ = (
+        UniqueConstraint("notifier", "dedupe_key"),
+        CheckConstraint("(dispute_pk IS NULL) <> (fraud_warning_pk IS NULL)", name="one_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_pk: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"))
+    dispute_pk: Mapped[int | None] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"))
+    fraud_warning_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("early_fraud_warnings.id", ondelete="CASCADE")
+    )
+    """Set instead of ``dispute_pk`` for an announcement about an early fraud warning."""
     notifier: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     """A ``NotificationKind`` value (text here: the notifier module needs the settings, which

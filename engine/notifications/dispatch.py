@@ -15,12 +15,21 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
+from engine.db.fraud_warnings import EarlyFraudWarning
 from engine.db.models import Dispute, NotificationRow, NotificationState
 from engine.db.records import read_state
 from engine.errors import ProviderRejected, ProviderUnavailable
-from engine.notifications.notifier import Notification, NotificationKind, NotifierThrottled
+from engine.fraud_warnings.records import view_of
+from engine.notifications.notifier import (
+    Announcement,
+    FraudWarningNotification,
+    Notification,
+    NotificationKind,
+    NotifierThrottled,
+)
 from engine.runtime import Runtime
 from engine.work.backoff import Backoff
 
@@ -54,7 +63,7 @@ class _Claimed:
     row_id: int
     notifier: str
     attempts: int
-    notification: Notification
+    notification: Announcement
 
 
 def _claim(runtime: Runtime, policy: DeliveryPolicy) -> _Claimed | None:
@@ -81,14 +90,23 @@ def _claim(runtime: Runtime, policy: DeliveryPolicy) -> _Claimed | None:
                 f"notifier {row.notifier!r} is not configured",
             )
             session.flush()
-        dispute = session.get_one(Dispute, row.dispute_pk)
-        notification = Notification(
-            kind=NotificationKind(row.kind),
-            dispute=read_state(dispute),
-            detail=row.message,
-            dashboard_url=_dashboard_url(runtime, dispute),
+        return _Claimed(row.id, row.notifier, row.attempts, _announcement(runtime, session, row))
+
+
+def _announcement(runtime: Runtime, session: Session, row: NotificationRow) -> Announcement:
+    """What the row announces, read now: about its warning, or about its dispute."""
+    if row.fraud_warning_pk is not None:
+        warning = session.get_one(EarlyFraudWarning, row.fraud_warning_pk)
+        return FraudWarningNotification(
+            warning=view_of(warning), dashboard_url=_link(runtime, "/early-fraud-warnings")
         )
-        return _Claimed(row.id, row.notifier, row.attempts, notification)
+    dispute = session.get_one(Dispute, row.dispute_pk)
+    return Notification(
+        kind=NotificationKind(row.kind),
+        dispute=read_state(dispute),
+        detail=row.message,
+        dashboard_url=_dashboard_url(runtime, dispute),
+    )
 
 
 def _send(runtime: Runtime, claimed: _Claimed, policy: DeliveryPolicy) -> None:
@@ -141,10 +159,14 @@ def _send(runtime: Runtime, claimed: _Claimed, policy: DeliveryPolicy) -> None:
 def _dashboard_url(runtime: Runtime, dispute: Dispute) -> str | None:
     """A link to the dispute's page when ``DISPUTES_PUBLIC_URL`` says where the app is served.
     It never carries the dashboard key."""
+    return _link(
+        runtime,
+        f"/disputes/{quote(dispute.provider, safe='')}/{quote(dispute.dispute_id, safe='')}",
+    )
+
+
+def _link(runtime: Runtime, path: str) -> str | None:
     base = runtime.settings.get("PUBLIC_URL")
     if base is None:
         return None
-    return (
-        f"{base.rstrip('/')}/disputes/{quote(dispute.provider, safe='')}/"
-        f"{quote(dispute.dispute_id, safe='')}"
-    )
+    return f"{base.rstrip('/')}{path}"

@@ -10,12 +10,20 @@ from datetime import datetime
 
 from engine.disputes.model import DisputeState, Status
 from engine.disputes.money import format_amount
-from engine.notifications.notifier import Notification, NotificationKind
+from engine.notifications.fraud_warning_words import render_fraud_warning
+from engine.notifications.notifier import (
+    Announcement,
+    FraudWarningNotification,
+    Notification,
+    NotificationKind,
+)
 
 _OUTCOME_MARK = {Status.WON: "✅", Status.LOST: "❌"}
 
 
-def render(notification: Notification) -> str:
+def render(notification: Announcement) -> str:
+    if isinstance(notification, FraudWarningNotification):
+        return render_fraud_warning(notification)
     dispute = notification.dispute
     lines = [_headline(notification), _who(dispute)]
     if notification.kind is NotificationKind.NEW_DISPUTE:

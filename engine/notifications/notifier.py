@@ -1,4 +1,5 @@
-"""Notifiers: channels that announce new disputes, submissions and outcomes."""
+"""Notifiers: channels that announce new disputes, submissions, outcomes and early fraud
+warnings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import msgspec
 
 from engine.disputes.model import DisputeState
 from engine.errors import ProviderUnavailable
+from engine.fraud_warnings.model import FraudWarningView
 from engine.settings import Settings
 
 
@@ -23,6 +25,8 @@ class NotificationKind(enum.StrEnum):
     """A version is held: it lacks evidence its reason requires (``detail`` names it)."""
     REMINDER = "reminder"
     """A dispute still unanswered is near its deadline (``detail`` says when, in local time)."""
+    FRAUD_WARNING = "fraud_warning"
+    """An early fraud warning arrived, and what the engine did about it (a refund or why not)."""
 
 
 class Notification(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,6 +34,22 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     dispute: DisputeState
     detail: str | None = None
     dashboard_url: str | None = None
+
+
+class FraudWarningNotification(msgspec.Struct, frozen=True, kw_only=True):
+    """An announcement about an early fraud warning (there is no dispute yet, and with a
+    refund there never will be)."""
+
+    warning: FraudWarningView
+    dashboard_url: str | None = None
+
+    @property
+    def kind(self) -> NotificationKind:
+        return NotificationKind.FRAUD_WARNING
+
+
+Announcement = Notification | FraudWarningNotification
+"""What a notifier is handed: about a dispute, or about an early fraud warning."""
 
 
 class Notifier(abc.ABC):
@@ -43,10 +63,10 @@ class Notifier(abc.ABC):
         """Build the channel, or return ``None`` when it is not configured."""
 
     @abc.abstractmethod
-    def send(self, notification: Notification) -> None:
-        """Deliver one notification. Called from the worker with retries and backoff; raise
-        :class:`engine.errors.ProviderUnavailable` for a failure worth retrying and
-        :class:`engine.errors.ProviderRejected` for one that is not."""
+    def send(self, notification: Announcement) -> None:
+        """Deliver one notification (tell the kinds apart with ``isinstance``). Called from the
+        worker with retries and backoff; raise :class:`engine.errors.ProviderUnavailable` for a
+        failure worth retrying and :class:`engine.errors.ProviderRejected` for one that is not."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release network clients at shutdown."""

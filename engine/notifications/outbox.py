@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import dialect
 from engine.db.base import utcnow
+from engine.db.fraud_warnings import EarlyFraudWarning
 from engine.db.models import Dispute, NotificationRow, NotificationState
 from engine.notifications.notifier import NotificationKind
 
@@ -48,3 +49,25 @@ def announce(
 def dedupe_key(dispute: Dispute, kind: NotificationKind, key: str) -> str:
     """The outbox's once-only key for one occasion of ``kind`` about ``dispute``."""
     return f"{dispute.provider}:{dispute.dispute_id}:{kind.value}:{key}"
+
+
+def announce_fraud_warning(
+    session: Session, notifiers: Iterable[str], warning: EarlyFraudWarning, key: str
+) -> None:
+    """Queue one announcement about an early fraud warning for every channel, once per
+    (warning, ``key``) however often it is queued."""
+    unique = f"{warning.provider}:efw:{warning.warning_id}:{key}"
+    for notifier in notifiers:
+        session.execute(
+            dialect.insert(session, NotificationRow)
+            .values(
+                fraud_warning_pk=warning.id,
+                notifier=notifier,
+                kind=NotificationKind.FRAUD_WARNING.value,
+                dedupe_key=unique,
+                state=NotificationState.PENDING,
+                attempts=0,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["notifier", "dedupe_key"])
+        )

@@ -14,7 +14,7 @@ from msgspec import Meta
 
 from engine.errors import NotConfigured, ProviderRejected, ProviderUnavailable
 from engine.notifications.messages import render
-from engine.notifications.notifier import Notification, Notifier, NotifierThrottled
+from engine.notifications.notifier import Announcement, Notifier, NotifierThrottled
 from engine.plugins.settings import HttpUrl, PluginSettings, decode_settings
 from engine.settings import Settings
 
@@ -53,7 +53,7 @@ class TelegramNotifier(Notifier):
             return None  # no token and no chat: notifications are off
         return cls(typed.bot_token, typed.chat_id, typed.api_base)
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Announcement) -> None:
         text = render(notification)
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT - 1] + "…"

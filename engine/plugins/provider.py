@@ -17,8 +17,9 @@ from typing import ClassVar
 
 import msgspec
 
-from engine.disputes.model import Described, DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState, Money
 from engine.evidence.model import EvidencePacket, EvidenceRules
+from engine.fraud_warnings.model import FraudWarning
 from engine.settings import Settings
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -43,6 +44,10 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     supports_sync: bool = True
     """Existing disputes can be listed, for ``disputes sync`` and the reconciliation sweep
     (read by :mod:`engine.disputes.sync`)."""
+    supports_refund: bool = False
+    """A charge can be read and refunded through the API (:meth:`DisputeProvider.read_charge`,
+    :meth:`DisputeProvider.refund_charge`): early fraud warnings below
+    ``DISPUTES_EFW_REFUND_BELOW`` are refunded."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,7 +88,26 @@ class Rejected(msgspec.Struct, frozen=True, kw_only=True):
     store: bool = False
 
 
-WebhookVerdict = Accepted | Ignored | Rejected
+class FraudWarningReceived(msgspec.Struct, frozen=True, kw_only=True):
+    """An authentic delivery about an early fraud warning: the engine stores ``warning``."""
+
+    event_id: str
+    event_type: str
+    warning: FraudWarning
+
+
+WebhookVerdict = Accepted | FraudWarningReceived | Ignored | Rejected
+
+
+class ChargeFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """A charge as the processor reports it now, read before deciding on a refund."""
+
+    charge_id: str
+    money: Money
+    refunded: bool
+    """Fully refunded already: nothing is left to refund."""
+    disputed: bool
+    """Charged back already: a refund is no longer possible (the dispute decides)."""
 
 
 class SubmissionRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,7 +165,8 @@ class DisputeProvider(abc.ABC):
 
     @abc.abstractmethod
     def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
-        """Authenticate a webhook delivery and translate it into neutral events.
+        """Authenticate a webhook delivery and translate it into neutral events (or, for an
+        early fraud warning, a :class:`FraudWarningReceived`).
 
         Called on the request path: verify (signature, or fetch the object back from the API),
         decode, translate, and return. No evidence work, no notifications, no database. A
@@ -216,6 +241,25 @@ class DisputeProvider(abc.ABC):
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         """Concede the dispute (irreversible). Only called when ``supports_accept``."""
         raise NotImplementedError(f"{self.display_name} cannot accept disputes through its API")
+
+    def read_charge(self, charge_id: str, account: str | None) -> ChargeFacts:
+        """Read one charge. Only called when ``supports_refund``; by the worker, before it
+        decides on a refund. Raise :class:`engine.errors.ProviderUnavailable` for a failure
+        worth retrying."""
+        raise NotImplementedError(f"{self.display_name} cannot read charges through its API")
+
+    def refund_charge(
+        self, charge_id: str, account: str | None, *, idempotency_key: str, warning_id: str
+    ) -> str:
+        """Refund what is left of the charge because of the early fraud warning ``warning_id``;
+        return the refund's id. Only called when ``supports_refund``, by the worker.
+
+        Must send ``idempotency_key`` with the write: the engine resends the same key after a
+        failure or a crash, and two workers may send it at once — the processor must refund
+        once. Raise :class:`engine.errors.ProviderUnavailable` for a failure worth retrying
+        (429, 5xx, network) and :class:`engine.errors.ProviderRejected` for a refusal.
+        """
+        raise NotImplementedError(f"{self.display_name} cannot refund charges through its API")
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release network clients at shutdown."""

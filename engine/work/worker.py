@@ -26,6 +26,7 @@ from engine.db.base import utcnow
 from engine.db.models import Dispute
 from engine.errors import DisputeEngineError, ProviderUnavailable
 from engine.evidence.submit_policy.deadline import queue_deadline_submissions
+from engine.fraud_warnings.refund import RefundPolicy, refund_next
 from engine.notifications.dispatch import DeliveryPolicy, send_due_notifications
 from engine.notifications.notifier import NotificationKind
 from engine.notifications.outbox import announce
@@ -88,6 +89,8 @@ class Worker:
     lease: timedelta = queue.DEFAULT_LEASE
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    warnings: RefundPolicy = field(default_factory=RefundPolicy)
+    """Retries of early fraud warning work (reading the charge, the refund)."""
     idle_seconds: float = 1.0
     clock: Callable[[], datetime] = utcnow
     """Now, for the deadline policy (tests inject a clock instead of waiting)."""
@@ -132,15 +135,17 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     def run_once(self) -> bool:
-        """Process at most one dispute and a batch of due notifications. True if anything ran."""
+        """Process at most one dispute, one early fraud warning and a batch of due
+        notifications. True if anything ran."""
         queue_deadline_submissions(self.runtime, self.clock())
         self.remind_if_due()
         if self.sweeper is not None:
             self.sweeper.start_if_due()  # returns at once: the sweep runs in its own thread
         worked = self.process_next_dispute()
+        warned = refund_next(self.runtime, self.worker_id, self.warnings)
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
         self.prune_if_due()
-        return worked or sent > 0
+        return worked or warned or sent > 0
 
     def prune_if_due(self) -> int:
         """Prune old ignored/rejected deliveries at most every ``prune_every``; returns how many

@@ -21,6 +21,9 @@ DISPUTE_EVENT_TYPES = frozenset(
         "charge.dispute.funds_reinstated",
     }
 )
+EARLY_FRAUD_WARNING_EVENT_TYPES = frozenset(
+    {"radar.early_fraud_warning.created", "radar.early_fraud_warning.updated"}
+)
 FUNDS_BY_EVENT_TYPE: dict[str, Funds] = {
     "charge.dispute.funds_withdrawn": Funds.DEBITED,
     "charge.dispute.funds_reinstated": Funds.REINSTATED,

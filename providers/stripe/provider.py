@@ -14,6 +14,7 @@ from engine.evidence.model import EvidenceRules, validate_packet
 from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
 from engine.plugins.provider import (
     Capabilities,
+    ChargeFacts,
     DisputeProvider,
     Rejected,
     SubmissionReceipt,
@@ -34,6 +35,7 @@ from providers.stripe.consts import (
     PROVIDER_ID,
     RESPONDABLE_STATUSES,
 )
+from providers.stripe.fraud_warnings import charge_facts
 from providers.stripe.mapping import MappingError, event_from_api
 from providers.stripe.settings import StripeSettings
 from providers.stripe.stripe_api import StripeApi
@@ -48,6 +50,7 @@ class StripeProvider(DisputeProvider):
         supports_evidence_api=True,
         supports_accept=True,
         supports_sync=True,
+        supports_refund=True,
     )
 
     def __init__(
@@ -282,6 +285,23 @@ class StripeProvider(DisputeProvider):
 
     def close(self) -> None:
         self.api.close()
+
+    # -- early fraud warnings ------------------------------------------------------------------
+
+    def read_charge(self, charge_id: str, account: str | None) -> ChargeFacts:
+        raw = self.api.retrieve_charge(charge_id, account)
+        try:
+            return charge_facts(raw)
+        except MappingError as error:
+            raise ProviderError(f"Stripe charge {charge_id!r}: {error}") from error
+
+    def refund_charge(
+        self, charge_id: str, account: str | None, *, idempotency_key: str, warning_id: str
+    ) -> str:
+        refund = self.api.create_refund(
+            charge_id, account=account, idempotency_key=idempotency_key, warning_id=warning_id
+        )
+        return str(refund["id"])
 
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         self.api.close_dispute(

@@ -153,6 +153,23 @@ class StripeApi:
             account,
         ).to_dict()
 
+    def create_refund(
+        self, charge_id: str, *, account: str | None, idempotency_key: str, warning_id: str
+    ) -> dict[str, Any]:
+        """Refund what is left of the charge. The reason ``fraudulent`` tells Stripe the card is
+        compromised (it blocks it for this account); the metadata names the warning."""
+        params: stripe.params.RefundCreateParams = {
+            "charge": charge_id,
+            "reason": "fraudulent",
+            "metadata": {"early_fraud_warning": warning_id},
+        }
+        return _call(
+            lambda: self._client.v1.refunds.create(
+                params, options=_options(account, idempotency_key)
+            ),
+            account,
+        ).to_dict()
+
     def retrieve_customer(self, customer_id: str, account: str | None) -> dict[str, Any]:
         return _call(
             lambda: self._client.v1.customers.retrieve(customer_id, options=_options(account)),

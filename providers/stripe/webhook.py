@@ -15,10 +15,18 @@ from collections.abc import Sequence
 import msgspec
 
 from engine.intake.depth import MAX_JSON_DEPTH, too_deep
-from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
-from providers.stripe.consts import DISPUTE_EVENT_TYPES
+from engine.plugins.provider import (
+    Accepted,
+    FraudWarningReceived,
+    Ignored,
+    Rejected,
+    WebhookRequest,
+    WebhookVerdict,
+)
+from providers.stripe.consts import DISPUTE_EVENT_TYPES, EARLY_FRAUD_WARNING_EVENT_TYPES
+from providers.stripe.fraud_warnings import warning_from_event
 from providers.stripe.mapping import MappingError, event_from_webhook
-from providers.stripe.payloads import dispute_event_decoder, envelope_decoder
+from providers.stripe.payloads import Envelope, dispute_event_decoder, envelope_decoder
 
 log = logging.getLogger("disputes.stripe.webhook")
 
@@ -88,6 +96,8 @@ def handle(request: WebhookRequest, secrets: Sequence[str]) -> WebhookVerdict:
     except msgspec.DecodeError as error:
         # Authentic but unreadable: keep the body for a person to look at.
         return Rejected(status_code=400, reason=f"malformed event: {error}", store=True)
+    if envelope.type in EARLY_FRAUD_WARNING_EVENT_TYPES:
+        return _fraud_warning(request.body, envelope)
     if envelope.type not in DISPUTE_EVENT_TYPES:
         return Ignored(
             event_id=envelope.id,
@@ -109,6 +119,15 @@ def handle(request: WebhookRequest, secrets: Sequence[str]) -> WebhookVerdict:
     if envelope.created <= 0:
         return Rejected(status_code=400, reason="event without a creation time", store=True)
     return Accepted(event_id=envelope.id, event_type=envelope.type, events=(event,))
+
+
+def _fraud_warning(body: bytes, envelope: Envelope) -> WebhookVerdict:
+    """``radar.early_fraud_warning.*``: the whole warning object, as a neutral warning."""
+    try:
+        warning = warning_from_event(body, envelope.created, envelope.account)
+    except (msgspec.DecodeError, MappingError) as error:
+        return Rejected(status_code=400, reason=f"malformed {envelope.type}: {error}", store=True)
+    return FraudWarningReceived(event_id=envelope.id, event_type=envelope.type, warning=warning)
 
 
 def parse_secrets(value: str) -> tuple[str, ...]:

@@ -315,6 +315,7 @@ def test_the_schema_documents_every_api_route_and_the_bearer_key(client: Client)
         "/api/stats",
         "/api/disputes/{provider}/{dispute_id}/accept",
         "/api/sync",
+        "/api/early-fraud-warnings",
         "/healthz",
         "/readyz",
     }

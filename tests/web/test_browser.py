@@ -317,3 +317,49 @@ def _wider_than(page: Any, width: int) -> list[str]:
             width,
         )
     )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_early_fraud_warnings_read_at_phone_and_desktop_width(
+    server: str, browser: Any, runtime: Runtime, width: int
+) -> None:
+    from datetime import timedelta
+
+    from engine.db.base import utcnow
+    from engine.fraud_warnings.model import RefundDecision
+    from tests.support.fraud_warnings import add_warning
+
+    # Given a refunded warning and one above the limit
+    now = utcnow()
+    add_warning(
+        runtime,
+        "issfr_1QxYzAbCdEfGhIjKlMnOpQr",
+        created_at=now - timedelta(hours=3),
+        decision=RefundDecision.REFUNDED,
+        amount="19.99",
+        refund_id="re_3QxYzAbCdEfGhIjKlMnOpQr",
+        charge_id="ch_3QxYzAbCdEfGhIjKlMnOpQrStUv",
+    )
+    add_warning(
+        runtime,
+        "issfr_2QxYzAbCdEfGhIjKlMnOpQr",
+        created_at=now - timedelta(hours=1),
+        decision=RefundDecision.NOT_REFUNDED_ABOVE_THRESHOLD,
+        amount="480.00",
+        detail="480.00 USD is not below DISPUTES_EFW_REFUND_BELOW (25.00)",
+        fraud_type="unauthorized_use_of_card",
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    # When a person follows the link from the list
+    page.goto(f"{server}/disputes?key={DASHBOARD_KEY}")
+    page.locator("#efw-link a").click()
+    page.wait_for_selector("#fraud-warnings")
+    # Then both read in words, newest first, and nothing scrolls sideways
+    rows = page.locator("table.warnings tbody tr")
+    assert "Not refunded: above the limit" in rows.nth(0).inner_text()
+    assert "$480.00" in rows.nth(0).inner_text()
+    assert "Refunded" in rows.nth(1).inner_text() and "$19.99" in rows.nth(1).inner_text()
+    shot(page, f"early-fraud-warnings-{width}")
+    assert _wider_than(page, width) == []
+    context.close()

@@ -56,6 +56,14 @@ def test_a_missing_postgresql_database_is_a_setting_error(
     assert '"no_such_database_here" does not exist' in line
 
 
+def test_a_bad_refund_threshold_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run(tmp_path, "db", "upgrade", efw_refund_below="twenty-five")
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "disputes: DISPUTES_EFW_REFUND_BELOW: must be an amount such as 25.00, not 'twenty-five'"
+    )
+
+
 @pytest.mark.parametrize("port", ["99999", "0", "http"])
 def test_a_bad_port_is_a_usage_error(tmp_path: Path, port: str) -> None:
     result = run(tmp_path, "serve", "--port", port)

@@ -38,7 +38,7 @@ def operations(runtime: Runtime) -> list[Any]:
 
 def test_the_api_keeps_its_schema_for_generated_requests(operations: list[Any]) -> None:
     labels = sorted(operation.label for operation in operations)
-    assert len(labels) == 10, labels  # + GET /readyz, GET /api/stats, POST …/accept
+    assert len(labels) == 11, labels  # + /readyz, /api/stats, …/accept, /api/early-fraud-warnings
     for operation in operations:
 
         @given(case=operation.as_strategy())

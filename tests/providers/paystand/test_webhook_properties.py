@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from emulators.paystand import PaystandEmulator
 from emulators.paystand.wire import iso
 from engine.errors import ProviderUnavailable
-from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest
+from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from engine.runtime import Runtime
 from providers.paystand.freshness import CLOCK_SKEW, PATIENCE
 from providers.paystand.mapping import to_event
@@ -34,9 +34,7 @@ json_values = st.recursive(
 )
 
 
-def deliver(
-    runtime: Runtime, body: bytes, received_at: datetime | None = None
-) -> Accepted | Ignored | Rejected:
+def deliver(runtime: Runtime, body: bytes, received_at: datetime | None = None) -> WebhookVerdict:
     return runtime.provider("paystand").handle_webhook(
         WebhookRequest(
             body=body,

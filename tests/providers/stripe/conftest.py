@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -127,13 +128,20 @@ def drain_queue(
 def live_app(stripe_runtime: Runtime) -> Iterator[str]:
     """The engine's app served by uvicorn on a free loopback port (for the emulator's
     webhooks, which arrive over real HTTP)."""
+    with serve(stripe_runtime) as url:
+        yield url
+
+
+@contextmanager
+def serve(runtime: Runtime) -> Iterator[str]:
+    """Serve ``runtime``'s app with uvicorn on a free loopback port; yields its base URL."""
     import threading
     import time
 
     import uvicorn
 
     server = uvicorn.Server(
-        uvicorn.Config(create_app(stripe_runtime), host="127.0.0.1", port=0, log_level="warning")
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=0, log_level="warning")
     )
     thread = threading.Thread(target=server.run, name="engine-app", daemon=True)
     thread.start()
@@ -143,6 +151,8 @@ def live_app(stripe_runtime: Runtime) -> Iterator[str]:
             raise RuntimeError("the app did not start")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -23,7 +23,7 @@ from engine import hookimpl
 from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.evidence.model import EvidenceRules, FileField, TextField
-from engine.notifications.notifier import Notification, Notifier
+from engine.notifications.notifier import Announcement, Notifier
 from engine.plugins.provider import (
     Capabilities,
     DisputeProvider,
@@ -347,7 +347,7 @@ class RecordingNotifier(Notifier):
     def from_settings(cls, settings: Settings) -> RecordingNotifier | None:
         return cls() if settings.get("TEST_NOTIFIER") else None
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Announcement) -> None:
         pass
 
 
