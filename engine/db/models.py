@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -25,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db.base import Base, StrEnumColumn, utcnow
 from engine.db.fraud_warnings import EarlyFraudWarning as EarlyFraudWarning  # registers the table
+from engine.db.tallies import DisputeTally as DisputeTally  # registers the tables
+from engine.db.tallies import FeeTally as FeeTally
+from engine.db.tallies import MonthTally as MonthTally
 from engine.disputes.model import Funds, Stage, Status
 
 JSONType = JSON()
@@ -368,41 +370,3 @@ class ReconcileLease(Base):
     expires_at: Mapped[datetime | None]
     run_id: Mapped[int | None]
     """The sync run of the sweep in progress, marked interrupted if the lease is taken over."""
-
-
-class DisputeTally(Base):
-    """How many disputes of one kind there are and what they amount to (see
-    :mod:`engine.stats.tallies`): kept by the dispute book in the transaction of each change."""
-
-    __tablename__ = "dispute_tallies"
-
-    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(32), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
-    disputes: Mapped[int] = mapped_column(BigInteger, default=0)
-    amount: Mapped[int] = mapped_column(BigInteger, default=0)
-    """Thousandths of the currency's major unit."""
-
-
-class MonthTally(Base):
-    """How many disputes opened in a month are in each status."""
-
-    __tablename__ = "month_tallies"
-
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    """``YYYY-MM``"""
-    status: Mapped[str] = mapped_column(String(32), primary_key=True)
-    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
-    disputes: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class FeeTally(Base):
-    """The processors' dispute fees, summed per fee currency (thousandths)."""
-
-    __tablename__ = "fee_tallies"
-
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
-    amount: Mapped[int] = mapped_column(BigInteger, default=0)
