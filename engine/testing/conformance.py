@@ -177,3 +177,16 @@ class ProviderConformance:
         if not provider.capabilities.supports_accept:
             with pytest.raises(NotImplementedError):
                 provider.accept_dispute(make_dispute_state(provider=provider.id), "accept:k")
+
+    def test_refunding_goes_through_the_api_exactly_when_the_capability_says(
+        self, provider: DisputeProvider
+    ) -> None:
+        cls = type(provider)
+        overridden = (
+            cls.read_charge is not DisputeProvider.read_charge
+            and cls.refund_charge is not DisputeProvider.refund_charge
+        )
+        assert overridden == provider.capabilities.supports_refund
+        if not provider.capabilities.supports_refund:
+            with pytest.raises(NotImplementedError):
+                provider.read_charge("ch_conformance", None)
