@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Disputes for less than this (major units of their currency) are accepted on their own."""
     # Deadlines (#12): remind this many hours before ``respond_by``, largest first; () = never.
     remind_before_hours: tuple[int, ...] = (72, 24)
+    config_file: Path | None = None
+    """The TOML file the settings were read from, if any."""
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""

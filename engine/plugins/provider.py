@@ -19,6 +19,7 @@ import msgspec
 
 from engine.disputes.model import DisputeEvent, DisputeState
 from engine.evidence.model import EvidencePacket, EvidenceRules
+from engine.health.checks import Check, Verdict
 from engine.settings import Settings
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -36,6 +37,8 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     """Disputes carry a respond-by time."""
     supports_sync: bool = True
     """Existing disputes can be listed for a backfill."""
+    registers_webhooks: bool = False
+    """The webhook endpoint can be created through the API (``disputes setup-webhook``)."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,6 +112,18 @@ class UnreadableDispute(msgspec.Struct, frozen=True, kw_only=True):
 
     dispute_id: str
     error: str
+
+
+class WebhookRegistration(msgspec.Struct, frozen=True, kw_only=True):
+    """The processor's webhook endpoint after :meth:`DisputeProvider.register_webhook`."""
+
+    endpoint_id: str
+    url: str
+    events: tuple[str, ...]
+    created: bool
+    """A new endpoint (else an existing one for the same URL was updated)."""
+    signing_secret: str | None
+    """The endpoint's signing secret: processors show it once, when the endpoint is created."""
 
 
 class DisputeProvider(abc.ABC):
@@ -186,6 +201,33 @@ class DisputeProvider(abc.ABC):
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         """Concede the dispute (irreversible). Only called when ``supports_accept``."""
         raise NotImplementedError(f"{self.display_name} cannot accept disputes through its API")
+
+    def diagnose(self, public_url: str | None) -> list[Check]:
+        """Checks for ``disputes doctor``: one cheap authenticated read proving the credentials
+        work, then the processor-side set-up the engine relies on (a webhook endpoint and its
+        events). ``public_url`` is ``DISPUTES_PUBLIC_URL`` (``None`` when unset); webhooks
+        arrive at ``{public_url}/webhooks/{id}``.
+
+        Read only: never write at the processor. Report failures as checks instead of raising,
+        and keep secrets out of every ``detail``.
+        """
+        return [
+            Check(
+                name=f"{self.id} credentials",
+                verdict=Verdict.SKIPPED,
+                detail=f"the {self.display_name} plugin has no self-check",
+            )
+        ]
+
+    def register_webhook(self, url: str) -> WebhookRegistration:
+        """Create the processor's webhook endpoint for ``url`` with every event type this
+        provider handles, or update the one already registered for ``url``.
+
+        Called by ``disputes setup-webhook``, only when ``capabilities.registers_webhooks``.
+        Raise :class:`engine.errors.ProviderRejected` when the processor refuses (a URL it
+        cannot reach…) and :class:`engine.errors.ProviderUnavailable` when it does not answer.
+        """
+        raise NotImplementedError(f"{self.display_name} webhooks cannot be registered by API")
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release network clients at shutdown."""
