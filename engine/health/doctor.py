@@ -129,18 +129,17 @@ def storage_check(runtime: Runtime) -> Check:
 
 
 def _evidence_source_checks(runtime: Runtime) -> list[Check]:
-    """Sources that are on or misconfigured; sources left off are not listed, nor those that
-    read a processor's own facts (the processor's checks cover them)."""
+    """A row for each source configured in an ``[evidence_sources.NAME]`` table, and for any
+    source whose settings are wrong. Sources without settings of their own (a processor's facts)
+    are not listed."""
     checks = []
     for name, source_class in sorted(runtime.plugins.evidence_sources.items()):
-        if source_class.provider is not None:
-            continue
         try:
             source = source_class.from_settings(runtime.settings)
         except (SettingError, NotConfigured) as error:
             checks.append(_check(f"{name} evidence", Verdict.MISCONFIGURED, error))
             continue
-        if source is not None:
+        if source is not None and runtime.settings.section("evidence_sources", name):
             checks.append(_check(f"{name} evidence", Verdict.OK, "settings read"))
     return checks
 
