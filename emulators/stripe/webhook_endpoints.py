@@ -3,8 +3,8 @@
 As strict as Stripe in test mode, which is what a test key talks to:
 
 * ``url`` and ``enabled_events`` are required on create; every event type must be one Stripe
-  knows — the list is read from stripe-python's own typed params, which are generated from
-  Stripe's OpenAPI spec — or ``*``;
+  knows, or ``*`` (``event_types``: Stripe's OpenAPI list, as stripe-python's typed params carry
+  it);
 * the URL must be an absolute http(s) URL that Stripe could reach: ``localhost`` and loopback
   or private addresses are refused with Stripe's "URL must be publicly accessible" (use
   ``stripe listen`` locally). Plain ``http`` is accepted, as Stripe accepts it in test mode
@@ -21,25 +21,16 @@ from __future__ import annotations
 import copy
 import ipaddress
 import secrets
-import typing
 from typing import Any
 from urllib.parse import urlsplit
 
-from stripe.params import WebhookEndpointCreateParams
-
 from emulators.stripe.errors import ApiError, invalid, missing
+from emulators.stripe.event_types import ENABLED_EVENTS
 from emulators.stripe.listing import list_page
 from emulators.stripe.params import bool_param, refuse_unknown
 from emulators.stripe.state import Owned, StripeState
 
-
-def _known_event_types() -> frozenset[str]:
-    """``enabled_events``' allowed values: ``List[Literal[...]]`` in stripe-python's params."""
-    (literal,) = typing.get_args(WebhookEndpointCreateParams.__annotations__["enabled_events"])
-    return frozenset(typing.get_args(literal))
-
-
-EVENT_TYPES = _known_event_types()
+EVENT_TYPES = ENABLED_EVENTS
 MAX_ENDPOINTS = 16
 CREATE_PARAMS = frozenset(
     {"api_version", "connect", "description", "enabled_events", "expand", "metadata", "url"}

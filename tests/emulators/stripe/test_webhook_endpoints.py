@@ -4,6 +4,7 @@ refusals a mistyped event, a local URL or a wrong key get."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 
 import pytest
@@ -38,6 +39,13 @@ def client(emulator: StripeEmulator) -> Iterator[stripe.StripeClient]:
     yield client_for(emulator)
     for endpoint in client_for(emulator).v1.webhook_endpoints.list({"limit": 100}).data:
         client_for(emulator).v1.webhook_endpoints.delete(endpoint.id)
+
+
+def test_the_emulators_event_types_are_the_sdks() -> None:
+    # stripe-python's typed params are generated from Stripe's OpenAPI spec
+    hint = stripe.params.WebhookEndpointCreateParams.__annotations__["enabled_events"]
+    (literal,) = typing.get_args(hint)
+    assert frozenset(typing.get_args(literal)) == EVENT_TYPES
 
 
 def test_the_secret_is_answered_on_create_only(client: stripe.StripeClient) -> None:
