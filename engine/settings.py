@@ -2,7 +2,9 @@
 
 Environment variables win over the file. The file (``DISPUTES_CONFIG``, else ``./disputes.toml``
 when it exists) holds the same keys in lower case without the prefix (``database_url = ...``) and
-the plugin sections (``[evidence_sources.app_sql]``). A bad value raises
+the plugin sections (``[evidence_sources.app_sql]``). Relative paths follow one rule, in
+:mod:`engine.paths`: relative to the file's folder when the file says them, refused from the
+environment. A bad value raises
 :class:`engine.errors.SettingError` naming the variable; the CLI prints that one line.
 """
 
@@ -24,6 +26,12 @@ import msgspec
 from engine.errors import SettingError
 from engine.evidence.submit_policy.modes import AutoSubmit
 from engine.merchant import MerchantIdentity, merchant_from_values
+from engine.paths import (
+    require_database_folder,
+    resolve_database_url,
+    resolve_path,
+    resolve_storage_url,
+)
 
 PREFIX = "DISPUTES_"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -60,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     remind_before_hours: tuple[int, ...] = (72, 24)
     # Never miss a dispute (#12): the worker re-reads every open dispute this often; 0 = never.
     reconcile_interval_seconds: int = 3600
+    config_file: Path | None = None
+    """The TOML file the settings were read from, if any."""
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -90,17 +100,52 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     base = cwd or Path.cwd()
-    file_values, sections = _read_config_file(env, base)
-    values = dict(file_values)
-    values.update({k[len(PREFIX) :]: v for k, v in env.items() if k.startswith(PREFIX)})
+    file_values, sections, config_file = _read_config_file(env, base)
+    from_env = {k[len(PREFIX) :]: v for k, v in env.items() if k.startswith(PREFIX)}
+    values = {**file_values, **from_env}
+    # Relative paths: against the file's folder when the file says them, refused from the
+    # environment (engine.paths has the rule and why).
+    config_dir = config_file.parent if config_file else None
 
-    data_dir = _resolve(base, values.get("DATA_DIR") or "./data")
+    def origin(key: str) -> Path | None:
+        return None if key in from_env else config_dir
+
+    configured_data_dir = values.get("DATA_DIR")
+    data_dir = (
+        resolve_path(configured_data_dir, "DISPUTES_DATA_DIR", origin("DATA_DIR"))
+        if configured_data_dir
+        else (config_dir or base).resolve() / "data"
+    )
     if create:
         _make_dir(data_dir, "DISPUTES_DATA_DIR")
-    database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'disputes.db'}"
-    _check_database_url(database_url)
-    storage_url = values.get("STORAGE_URL") or (data_dir / "files").as_uri()
+    configured_database = values.get("DATABASE_URL")
+    if configured_database:
+        _check_database_url(configured_database)
+        database_url = resolve_database_url(configured_database, origin("DATABASE_URL"))
+        require_database_folder(database_url)
+    else:
+        # The engine's own database, in the data folder it creates.
+        database_url = f"sqlite:///{data_dir / 'disputes.db'}"
+    configured_storage = values.get("STORAGE_URL")
+    storage_url = (
+        resolve_storage_url(configured_storage, origin("STORAGE_URL"))
+        if configured_storage
+        else (data_dir / "files").as_uri()
+    )
     _check_storage_url(storage_url)
+    merchant_section = dict(_table(sections, "merchant"))
+    if isinstance(merchant_section.get("logo_file"), str) and merchant_section["logo_file"]:
+        merchant_section["logo_file"] = str(
+            resolve_path(merchant_section["logo_file"], "DISPUTES_MERCHANT_LOGO_FILE", config_dir)
+        )
+    if values.get("MERCHANT_LOGO_FILE"):
+        values["MERCHANT_LOGO_FILE"] = str(
+            resolve_path(
+                values["MERCHANT_LOGO_FILE"],
+                "DISPUTES_MERCHANT_LOGO_FILE",
+                origin("MERCHANT_LOGO_FILE"),
+            )
+        )
     endpoint = values.get("S3_ENDPOINT_URL") or None
     if endpoint is not None:
         _check_http_url(endpoint, "DISPUTES_S3_ENDPOINT_URL")
@@ -121,7 +166,7 @@ def load_settings(
         values=values,
         sections=sections,
         # Evidence that wins (#10)
-        merchant=merchant_from_values(values, _table(sections, "merchant"), base),
+        merchant=merchant_from_values(values, merchant_section, config_dir or base),
         submit_before_deadline_hours=parse_int(
             values.get("SUBMIT_BEFORE_DEADLINE_HOURS"),
             "DISPUTES_SUBMIT_BEFORE_DEADLINE_HOURS",
@@ -135,6 +180,7 @@ def load_settings(
         reconcile_interval_seconds=parse_interval(
             values.get("RECONCILE_INTERVAL_SECONDS"), "DISPUTES_RECONCILE_INTERVAL_SECONDS"
         ),
+        config_file=config_file,
     )
 
 
@@ -235,13 +281,16 @@ def parse_hours_list(
     return tuple(sorted(hours, reverse=True))
 
 
-def _read_config_file(env: Mapping[str, str], base: Path) -> tuple[dict[str, str], dict[str, Any]]:
+def _read_config_file(
+    env: Mapping[str, str], base: Path
+) -> tuple[dict[str, str], dict[str, Any], Path | None]:
+    """The file's values and tables, and its absolute path (``None``: no file)."""
     named = env.get("DISPUTES_CONFIG")
-    path = _resolve(base, named) if named else base / "disputes.toml"
+    path = _resolve(base, named) if named else (base / "disputes.toml").resolve()
     if not path.exists():
         if named:
             raise SettingError("DISPUTES_CONFIG", f"{path} does not exist")
-        return {}, {}
+        return {}, {}, None
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -259,7 +308,7 @@ def _read_config_file(env: Mapping[str, str], base: Path) -> tuple[dict[str, str
             values[key.upper()] = str(value)
         else:
             raise SettingError(PREFIX + key.upper(), f"in {path} must be a string, not {value!r}")
-    return values, sections
+    return values, sections, path
 
 
 def _resolve(base: Path, value: str) -> Path:

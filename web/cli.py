@@ -145,6 +145,31 @@ def _parser() -> argparse.ArgumentParser:
     accept.add_argument("dispute_id", metavar="DISPUTE_ID")
     accept.set_defaults(command=_accept)
 
+    doctor = add_command(
+        "doctor",
+        help="check the settings, database, storage, processors and notifications",
+        description="Check every setting, the database (reachable, migrations current), the "
+        "storage (a probe written, read, deleted), each configured processor's credentials and "
+        "webhook set-up, and the notification channels. Exit 0 when every check passes, 1 when "
+        "one fails, 2 when a setting is wrong.",
+    )
+    doctor.set_defaults(command=_doctor)
+
+    setup_webhook = add_command(
+        "setup-webhook",
+        help="create or update a processor's webhook endpoint for this engine",
+        description="Create the processor's webhook endpoint for URL with every event the "
+        "engine handles, or update the endpoint already registered for URL. A new endpoint's "
+        "signing secret is printed once.",
+    )
+    setup_webhook.add_argument("provider", metavar="PROVIDER", help="stripe")
+    setup_webhook.add_argument(
+        "--url",
+        required=True,
+        help="where the engine receives the webhooks, e.g. https://disputes.example.com/webhooks/stripe",
+    )
+    setup_webhook.set_defaults(command=_setup_webhook)
+
     demo = add_command(
         "demo",
         help="the engine with emulated Stripe, Paystand and Telegram, seeded (Ctrl-C stops)",
@@ -176,6 +201,18 @@ def _runtime() -> Runtime:
     # does, is a setting error at start-up (exit 2), not a failed evidence build hours later.
     _ = runtime.storage
     return runtime
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from web.ops import doctor
+
+    return doctor(args)
+
+
+def _setup_webhook(args: argparse.Namespace) -> int:
+    from web.ops import setup_webhook
+
+    return setup_webhook(args)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from emulators.stripe.errors import ApiError
 from emulators.stripe.forms import Upload
 from emulators.stripe.radar import create_refund
 from emulators.stripe.state import StripeState
+from emulators.stripe.webhook_endpoints import WebhookEndpoints
 
 _ID = r"([A-Za-z0-9_]+)"
 
@@ -20,7 +21,7 @@ ByIdOperation = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
 
 class Router:
-    def __init__(self, state: StripeState) -> None:
+    def __init__(self, state: StripeState, endpoints: WebhookEndpoints) -> None:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             (
                 "GET",
@@ -53,6 +54,11 @@ class Router:
             ),
             ("POST", re.compile(r"/v1/refunds"), _create(state, create_refund)),
             ("GET", re.compile(rf"/v1/refunds/{_ID}"), _retrieve(state, "refund")),
+            ("POST", re.compile(r"/v1/webhook_endpoints"), _on_account(endpoints.create)),
+            ("GET", re.compile(r"/v1/webhook_endpoints"), _on_account(endpoints.list)),
+            ("GET", re.compile(rf"/v1/webhook_endpoints/{_ID}"), _by_id(endpoints.retrieve)),
+            ("POST", re.compile(rf"/v1/webhook_endpoints/{_ID}"), _by_id(endpoints.update)),
+            ("DELETE", re.compile(rf"/v1/webhook_endpoints/{_ID}"), _by_id(endpoints.delete)),
         ]
 
     def resolve(self, method: str, path: str) -> tuple[Handler, tuple[str, ...]]:
@@ -108,6 +114,17 @@ def _by_id(operation: ByIdOperation) -> Handler:
         return operation(account, args[0], params)
 
     return by_id
+
+
+def _on_account(operation: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Handler:
+    """An operation on the account's collection: ``operation(account, params)``."""
+
+    def on_account(
+        account: str, params: dict[str, Any], uploads: dict[str, Upload], args: tuple[str, ...]
+    ) -> dict[str, Any]:
+        return operation(account, params)
+
+    return on_account
 
 
 def _create(

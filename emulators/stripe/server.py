@@ -22,6 +22,7 @@ from emulators.stripe.idempotency import IdempotencyStore, fingerprint
 from emulators.stripe.radar import add_early_fraud_warning
 from emulators.stripe.routes import Router
 from emulators.stripe.state import PLATFORM_ACCOUNT, StripeState
+from emulators.stripe.webhook_endpoints import WebhookEndpoints
 from emulators.stripe.webhooks import WebhookSender
 from emulators.stripe.wire import (
     Response,
@@ -77,13 +78,18 @@ class StripeEmulator:
         webhook_url: str | None = None,
         webhook_secret: str = "whsec_emulator_secret",  # noqa: S107 - a local test secret
         seed: int = 0,
+        api_keys: set[str] | None = None,
     ) -> None:
+        """``api_keys``: the only secret keys Stripe knows (a 401 for any other, as Stripe
+        answers a revoked or mistyped key); ``None`` accepts every ``sk_``/``rk_`` key."""
         self.state = StripeState()
+        self.api_keys = api_keys
+        self.webhook_endpoints = WebhookEndpoints(self.state)
         self.faults = Faults(seed=seed)
         self.webhooks = WebhookSender(url=webhook_url, secret=webhook_secret)
         self.state.listeners.append(self.webhooks.enqueue)
         self.requests: list[RecordedRequest] = []
-        self._router = Router(self.state)
+        self._router = Router(self.state, self.webhook_endpoints)
         self._idempotency = IdempotencyStore()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
@@ -186,7 +192,7 @@ class StripeEmulator:
 
     def _answer(self, request: _Request) -> _Outcome:
         try:
-            account = authenticated_account(request.headers, request.account_header)
+            account = authenticated_account(request.headers, request.account_header, self.api_keys)
             params, uploads = decode_params(
                 request.method, request.query, request.headers, request.body
             )

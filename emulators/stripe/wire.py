@@ -16,8 +16,11 @@ Response = tuple[int, dict[str, str], bytes | None]
 """Status, extra headers, body (``None``: drop the connection without answering)."""
 
 
-def authenticated_account(headers: dict[str, str], account_header: str | None) -> str:
-    """The account a request acts for, once its API key is shaped like a Stripe secret key."""
+def authenticated_account(
+    headers: dict[str, str], account_header: str | None, known_keys: set[str] | None = None
+) -> str:
+    """The account a request acts for, once its API key is shaped like a Stripe secret key
+    (and is one of ``known_keys`` when the emulator was given its keys)."""
     authorization = headers.get("authorization", "")
     scheme, _, api_key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not api_key.startswith(("sk_", "rk_")):
@@ -26,6 +29,8 @@ def authenticated_account(headers: dict[str, str], account_header: str | None) -
             "You did not provide an API key. You need to provide your API key in the "
             "Authorization header, using Bearer auth.",
         )
+    if known_keys is not None and api_key not in known_keys:
+        raise ApiError(401, f"Invalid API Key provided: {api_key[:8]}{'*' * 12}{api_key[-4:]}")
     if account_header is None:
         return PLATFORM_ACCOUNT
     if not _ACCOUNT.fullmatch(account_header):

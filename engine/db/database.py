@@ -94,12 +94,12 @@ def check_sqlite_writable(database: str | None) -> None:
     path = Path(database).expanduser().resolve()
     directory = path.parent
     user = _current_user()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
+    if not directory.is_dir():
+        # Never created here: a mistyped path must not quietly start a second, empty database.
         raise SettingError(
-            "DISPUTES_DATABASE_URL", f"cannot create {directory} as user {user}: {error.strerror}"
-        ) from None
+            "DISPUTES_DATABASE_URL",
+            f"the folder {directory} does not exist: create it, or correct the path",
+        )
     for target in (directory, path):
         if target.exists() and not os.access(target, os.R_OK | os.W_OK):
             raise SettingError(

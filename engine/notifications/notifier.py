@@ -12,6 +12,7 @@ import msgspec
 from engine.disputes.model import DisputeState
 from engine.errors import ProviderUnavailable
 from engine.fraud_warnings.model import FraudWarningView
+from engine.health.checks import Check, Verdict
 from engine.settings import Settings
 
 
@@ -67,6 +68,16 @@ class Notifier(abc.ABC):
         """Deliver one notification (tell the kinds apart with ``isinstance``). Called from the
         worker with retries and backoff; raise :class:`engine.errors.ProviderUnavailable` for a
         failure worth retrying and :class:`engine.errors.ProviderRejected` for one that is not."""
+
+    def diagnose(self) -> Check:
+        """For ``disputes doctor``: one read call proving the channel's credentials work,
+        without sending anything. Report a failure as the check, never raise; no secret in
+        ``detail``."""
+        return Check(
+            name=f"{self.name} notifications",
+            verdict=Verdict.SKIPPED,
+            detail="this channel has no self-check",
+        )
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release network clients at shutdown."""

@@ -13,6 +13,7 @@ import httpx
 from msgspec import Meta
 
 from engine.errors import NotConfigured, ProviderRejected, ProviderUnavailable
+from engine.health.checks import Check, Verdict, one_line
 from engine.notifications.messages import render
 from engine.notifications.notifier import Announcement, Notifier, NotifierThrottled
 from engine.plugins.settings import HttpUrl, PluginSettings, decode_settings
@@ -80,6 +81,28 @@ class TelegramNotifier(Notifier):
         if response.status_code >= 500:
             raise ProviderUnavailable(f"Telegram: {description}")
         raise ProviderRejected(f"Telegram: {description}", code=str(response.status_code))
+
+    def diagnose(self) -> Check:
+        """``getMe``: the bot token works (sends nothing to the chat)."""
+        name = "telegram notifications"
+        try:
+            response = self._client.get(f"/bot{self._token}/getMe")
+        except httpx.HTTPError as error:
+            return Check(
+                name=name,
+                verdict=Verdict.FAILED,
+                detail=f"Telegram unreachable: {type(error).__name__}",
+            )
+        answer = _json(response)
+        bot = answer.get("result")
+        if response.status_code == 200 and answer.get("ok") is True and isinstance(bot, dict):
+            username = bot.get("username")
+            who = f"bot @{username}" if isinstance(username, str) else f"bot {bot.get('id')}"
+            return Check(name=name, verdict=Verdict.OK, detail=f"{who}, chat {self._chat_id}")
+        description = one_line(answer.get("description") or f"HTTP {response.status_code}")
+        if response.status_code in {401, 404}:
+            description = f"Telegram refused DISPUTES_TELEGRAM_BOT_TOKEN: {description}"
+        return Check(name=name, verdict=Verdict.FAILED, detail=description)
 
     def close(self) -> None:
         self._client.close()

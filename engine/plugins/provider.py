@@ -20,6 +20,7 @@ import msgspec
 from engine.disputes.model import Described, DisputeEvent, DisputeState, Money
 from engine.evidence.model import EvidencePacket, EvidenceRules
 from engine.fraud_warnings.model import FraudWarning
+from engine.health.checks import Check, Verdict
 from engine.settings import Settings
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -48,6 +49,9 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     """A charge can be read and refunded through the API (:meth:`DisputeProvider.read_charge`,
     :meth:`DisputeProvider.refund_charge`): early fraud warnings below
     ``DISPUTES_EFW_REFUND_BELOW`` are refunded."""
+    registers_webhooks: bool = False
+    """The webhook endpoint can be created through the API (read by ``disputes setup-webhook``
+    and ``disputes doctor``)."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +144,18 @@ class UnreadableDispute(msgspec.Struct, frozen=True, kw_only=True):
 
     dispute_id: str
     error: str
+
+
+class WebhookRegistration(msgspec.Struct, frozen=True, kw_only=True):
+    """The processor's webhook endpoint after :meth:`DisputeProvider.register_webhook`."""
+
+    endpoint_id: str
+    url: str
+    events: tuple[str, ...]
+    created: bool
+    """A new endpoint (else an existing one for the same URL was updated)."""
+    signing_secret: str | None
+    """The endpoint's signing secret: processors show it once, when the endpoint is created."""
 
 
 class DisputeProvider(abc.ABC):
@@ -260,6 +276,33 @@ class DisputeProvider(abc.ABC):
         (429, 5xx, network) and :class:`engine.errors.ProviderRejected` for a refusal.
         """
         raise NotImplementedError(f"{self.display_name} cannot refund charges through its API")
+
+    def diagnose(self, public_url: str | None) -> list[Check]:
+        """Checks for ``disputes doctor``: one cheap authenticated read proving the credentials
+        work, then the processor-side set-up the engine relies on (a webhook endpoint and its
+        events). ``public_url`` is ``DISPUTES_PUBLIC_URL`` (``None`` when unset); webhooks
+        arrive at ``{public_url}/webhooks/{id}``.
+
+        Read only: never write at the processor. Report failures as checks instead of raising,
+        and keep secrets out of every ``detail``.
+        """
+        return [
+            Check(
+                name=f"{self.id} credentials",
+                verdict=Verdict.SKIPPED,
+                detail=f"the {self.display_name} plugin has no self-check",
+            )
+        ]
+
+    def register_webhook(self, url: str) -> WebhookRegistration:
+        """Create the processor's webhook endpoint for ``url`` with every event type this
+        provider handles, or update the one already registered for ``url``.
+
+        Called by ``disputes setup-webhook``, only when ``capabilities.registers_webhooks``.
+        Raise :class:`engine.errors.ProviderRejected` when the processor refuses (a URL it
+        cannot reach…) and :class:`engine.errors.ProviderUnavailable` when it does not answer.
+        """
+        raise NotImplementedError(f"{self.display_name} webhooks cannot be registered by API")
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release network clients at shutdown."""

@@ -38,6 +38,11 @@ class EvidenceStorage(abc.ABC):
         no links of its own and the web app must serve the file through a signed route
         (:mod:`engine.storage.signing`)."""
 
+    def delete(self, name: str) -> None:
+        """Remove a stored file (absent is fine). ``disputes doctor`` writes, reads back and
+        deletes a probe; a backend without deletion leaves the probe behind."""
+        raise NotImplementedError("this storage cannot delete files")
+
 
 StorageFactory = Callable[[Settings], EvidenceStorage]
 

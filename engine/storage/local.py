@@ -58,6 +58,9 @@ class LocalStorage(EvidenceStorage):
     def get(self, name: str) -> bytes:
         return self._path(name).read_bytes()
 
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
     def link(self, name: str, expires_in: int) -> None:
         check_object_name(name)
         return None

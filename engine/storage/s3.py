@@ -72,6 +72,13 @@ class S3Storage(EvidenceStorage):
         except botocore.exceptions.BotoCoreError as error:
             raise StorageUnavailable(f"cannot read s3://{self.bucket}/{key}: {error}") from None
 
+    def delete(self, name: str) -> None:
+        key = self._key(name)
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            raise StorageUnavailable(f"cannot delete s3://{self.bucket}/{key}: {error}") from None
+
     def link(self, name: str, expires_in: int) -> str:
         return self._client.generate_presigned_url(
             "get_object",

@@ -190,3 +190,11 @@ class ProviderConformance:
         if not provider.capabilities.supports_refund:
             with pytest.raises(NotImplementedError):
                 provider.read_charge("ch_conformance", None)
+
+    def test_webhooks_are_registered_through_the_api_exactly_when_the_capability_says(
+        self, provider: DisputeProvider
+    ) -> None:
+        overridden = type(provider).register_webhook is not DisputeProvider.register_webhook
+        assert overridden == provider.capabilities.registers_webhooks
+        # And the doctor's self-check answers without raising, whatever the processor says.
+        assert all(check.name for check in provider.diagnose(None))

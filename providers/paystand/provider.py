@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from engine.disputes.model import Described, DisputeEvent, DisputeState
+from engine.errors import ProviderError
 from engine.evidence.model import EvidenceRules, FileField, TextField
+from engine.health.checks import Check, Verdict, one_line
 from engine.plugins.provider import (
     Capabilities,
     DisputeProvider,
@@ -100,6 +102,30 @@ class PaystandProvider(DisputeProvider):
         if is_bank_dispute(dispute.raw_dispute):
             return "Paystand bank (ACH) disputes are final on arrival and cannot be contested"
         return super().submission_blocker(dispute, now=now)
+
+    def diagnose(self, public_url: str | None) -> list[Check]:
+        """One page of one dispute: a token for the client credentials, then a read the
+        customer id must allow. The webhook is registered in Paystand's dashboard, where no API
+        can see it: the check says which URL to register, without its token."""
+        name = "paystand credentials"
+        try:
+            page = self.api.list_disputes(offset=0, limit=1)
+        except ProviderError as error:
+            credentials = Check(name=name, verdict=Verdict.FAILED, detail=one_line(error))
+        else:
+            credentials = Check(
+                name=name,
+                verdict=Verdict.OK,
+                detail=f"client credentials and customer id read disputes ({page.count} known)",
+            )
+        base = (public_url or "https://YOUR-ENGINE").rstrip("/")
+        webhook_check = Check(
+            name="paystand webhook",
+            verdict=Verdict.SKIPPED,
+            detail=f"not visible through Paystand's API: register {base}/webhooks/paystand/"
+            "<DISPUTES_PAYSTAND_WEBHOOK_TOKEN> in Paystand's dashboard",
+        )
+        return [credentials, webhook_check]
 
     def close(self) -> None:
         self.api.close()

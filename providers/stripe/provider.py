@@ -12,6 +12,7 @@ from engine.disputes.model import Described, DisputeEvent, DisputeState, Stage
 from engine.errors import ProviderError, ProviderRejected
 from engine.evidence.model import EvidenceRules, validate_packet
 from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
+from engine.health.checks import Check, Verdict, one_line
 from engine.plugins.provider import (
     Capabilities,
     ChargeFacts,
@@ -20,12 +21,13 @@ from engine.plugins.provider import (
     SubmissionReceipt,
     SubmissionRequest,
     UnreadableDispute,
+    WebhookRegistration,
     WebhookRequest,
     WebhookVerdict,
 )
 from engine.plugins.settings import decode_settings
 from engine.settings import Settings
-from providers.stripe import visa_ce3, webhook
+from providers.stripe import endpoint, visa_ce3, webhook
 from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, parse_connect_accounts
 from providers.stripe.connect import VARIABLE as CONNECT_VARIABLE
 from providers.stripe.consts import (
@@ -51,6 +53,7 @@ class StripeProvider(DisputeProvider):
         supports_accept=True,
         supports_sync=True,
         supports_refund=True,
+        registers_webhooks=True,
     )
 
     def __init__(
@@ -302,6 +305,45 @@ class StripeProvider(DisputeProvider):
             charge_id, account=account, idempotency_key=idempotency_key, warning_id=warning_id
         )
         return str(refund["id"])
+
+    # -- set-up and diagnosis ----------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> WebhookRegistration:
+        return endpoint.register(self.api, url)
+
+    def diagnose(self, public_url: str | None) -> list[Check]:
+        """The key reads disputes (the permission the engine needs most), a signing secret is
+        set, and Stripe's endpoint for this engine sends every event it handles."""
+        credentials = self._credentials_check()
+        checks = [credentials]
+        if not self.webhook_secrets:
+            checks.append(
+                Check(
+                    name="stripe webhook secret",
+                    verdict=Verdict.FAILED,
+                    detail="DISPUTES_STRIPE_WEBHOOK_SECRET is not set: Stripe's webhooks are "
+                    "answered 503 until it is",
+                )
+            )
+        if credentials.verdict is Verdict.OK:
+            checks.append(endpoint.check(self.api, public_url))
+        else:
+            checks.append(
+                Check(
+                    name=endpoint.CHECK_NAME,
+                    verdict=Verdict.SKIPPED,
+                    detail="not checked: the API key does not work",
+                )
+            )
+        return checks
+
+    def _credentials_check(self) -> Check:
+        name = "stripe credentials"
+        try:
+            self.api.list_disputes(limit=1)
+        except ProviderError as error:
+            return Check(name=name, verdict=Verdict.FAILED, detail=one_line(error))
+        return Check(name=name, verdict=Verdict.OK, detail="the API key reads disputes")
 
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         self.api.close_dispute(

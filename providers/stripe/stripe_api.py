@@ -118,6 +118,35 @@ class StripeApi:
         page = _call(lambda: self._client.v1.accounts.list(params=params))
         return [str(item.id) for item in page.data], bool(page.has_more)
 
+    # -- webhook endpoints ------------------------------------------------------------------
+
+    def list_webhook_endpoints(self) -> list[dict[str, Any]]:
+        """Every webhook endpoint of the account (Stripe allows at most 16: one page)."""
+        page = _call(lambda: self._client.v1.webhook_endpoints.list(params={"limit": 100}))
+        return [item.to_dict() for item in page.data]
+
+    def create_webhook_endpoint(
+        self, url: str, events: list[str], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        """A new endpoint; Stripe's answer is the only one that carries its ``secret``."""
+        params: Any = {"url": url, "enabled_events": events}
+        return _call(
+            lambda: self._client.v1.webhook_endpoints.create(
+                params=params, options=_options(None, idempotency_key)
+            )
+        ).to_dict()
+
+    def update_webhook_endpoint(
+        self, endpoint_id: str, events: list[str], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Set the endpoint's events and enable it (the signing secret stays as it was)."""
+        params: Any = {"enabled_events": events, "disabled": False}
+        return _call(
+            lambda: self._client.v1.webhook_endpoints.update(
+                endpoint_id, params=params, options=_options(None, idempotency_key)
+            )
+        ).to_dict()
+
     # -- files -----------------------------------------------------------------------------
 
     def upload_evidence_file(

@@ -39,7 +39,17 @@ def run(
 
 
 @pytest.mark.parametrize(
-    "command", [["serve"], ["sync"], ["worker"], ["regen"], ["db", "upgrade"], []]
+    "command",
+    [
+        ["serve"],
+        ["sync"],
+        ["worker"],
+        ["regen"],
+        ["db", "upgrade"],
+        ["doctor"],
+        ["setup-webhook"],
+        [],
+    ],
 )
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run([*command, "--help"], tmp_path)

@@ -40,7 +40,9 @@ def run_demo(*, port: int | None, data_dir: Path | None, out: TextIO = sys.stdou
     from engine.work.worker import Worker
     from web.app import create_app
 
-    folder = data_dir or Path(tempfile.mkdtemp(prefix="disputes-demo-"))
+    # Absolute: a relative path in a setting is refused (engine.paths); --data-dir is an
+    # argument, relative to where the command was started.
+    folder = (data_dir or Path(tempfile.mkdtemp(prefix="disputes-demo-"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     engine_url = f"http://{HOST}:{port}"

@@ -30,8 +30,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
-def test_a_database_directory_that_cannot_be_created_is_named(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    with pytest.raises(SettingError, match="DISPUTES_DATABASE_URL.*cannot create"):
-        Database(f"sqlite:///{blocker / 'sub' / 'd.db'}")
+def test_a_database_folder_that_does_not_exist_is_named_not_created(tmp_path: Path) -> None:
+    with pytest.raises(SettingError, match="DISPUTES_DATABASE_URL: the folder .* does not exist"):
+        Database(f"sqlite:///{tmp_path / 'typo' / 'd.db'}")
+    assert not (tmp_path / "typo").exists()
