@@ -29,6 +29,7 @@ from web.dashboard.controller import DashboardController
 from web.export.csv_list import DisputeCsvController
 from web.files import FileController
 from web.labels import label, money_of, when_filter
+from web.metrics import metrics
 from web.security import access_log_middleware, add_security_headers, install_log_redaction
 from web.throttle import KeyThrottle
 from web.webhooks import WebhookController
@@ -104,6 +105,7 @@ class DisputesPlugin(InitPluginProtocol):
             [
                 healthz,
                 readyz,
+                metrics,
                 WebhookController,
                 DashboardController,
                 DisputeApiController,
