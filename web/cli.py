@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -20,11 +19,9 @@ from engine.errors import DisputeEngineError, NotConfigured, SettingError
 from engine.plugins.manager import PluginError
 from engine.runtime import Runtime
 from engine.settings import load_settings
+from web.logs import configure_logging
 
 EXIT_FAILURE = 1
-# Third-party libraries whose INFO/DEBUG chatter (WeasyPrint's per-step progress, every HTTP
-# request) would drown the engine's own lines; they still report warnings and errors.
-VENDOR_LOGGERS = ("stripe", "httpx", "httpcore", "urllib3", "botocore", "weasyprint", "fontTools")
 EXIT_USAGE = 2
 
 Command = Callable[[argparse.Namespace], int]
@@ -33,14 +30,11 @@ Command = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for name in VENDOR_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
     command: Command = args.command
     try:
+        # From the environment first, so even a command that fails early logs in one format;
+        # _runtime() configures again once the settings (and so every secret) are read.
+        configure_logging(args.verbose, service=args.service)
         return command(args)
     except (SettingError, NotConfigured, PluginError) as error:
         print(f"disputes: {error}", file=sys.stderr)
@@ -86,7 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="disputes", description="Fight payment disputes automatically."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log progress to stderr (-vv: everything, at DEBUG level)",
+    )
+    parser.set_defaults(service=False)
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {version('dispute-engine')}"
     )
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     # given "-v" from resetting a "-v" given before it.
     verbosity = argparse.ArgumentParser(add_help=False)
     verbosity.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     add_command = partial(commands.add_parser, parents=[verbosity])
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
-    serve.set_defaults(command=_serve)
+    serve.set_defaults(command=_serve, service=True)
 
     sync = add_command(
         "sync",
@@ -123,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run the evidence worker alone (for scale-out)",
         description="Claim queued evidence work from the database and process it until stopped.",
     )
-    worker.set_defaults(command=_worker)
+    worker.set_defaults(command=_worker, service=True)
 
     regen = add_command(
         "regen",
@@ -156,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-dir", type=Path, help="keep the demo's files here (default: a temp dir)"
     )
-    demo.set_defaults(command=_demo)
+    demo.set_defaults(command=_demo, service=True)
 
     db = add_command("db", help="database maintenance")
     db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
@@ -170,8 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _runtime() -> Runtime:
-    return Runtime(load_settings())
+def _runtime(args: argparse.Namespace) -> Runtime:
+    settings = load_settings()
+    configure_logging(args.verbose, settings=settings, service=args.service)
+    return Runtime(settings)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -181,7 +184,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    runtime = _runtime()
+    runtime = _runtime(args)
     upgrade(runtime.database)
     print(f"database at {runtime.database.url.render_as_string(hide_password=True)} is up to date")
     return 0
@@ -194,7 +197,7 @@ def _serve(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.proxies import uvicorn_proxy_options
 
-    runtime = _runtime()
+    runtime = _runtime(args)
     # Build every configured provider now: a malformed provider setting (a short Paystand
     # webhook token…) stops start-up with one line instead of failing the first webhook.
     runtime.configured_providers()
@@ -202,13 +205,14 @@ def _serve(args: argparse.Namespace) -> int:
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     proxy_options = uvicorn_proxy_options(runtime.settings)
     app = create_app(runtime, worker=Worker(runtime))
-    # uvicorn's access log prints query strings (``?key=``): the app logs paths only.
-    logging.getLogger("disputes.access").setLevel(logging.INFO)
+    # uvicorn's access log prints query strings (``?key=``): the app logs paths only. Its
+    # logging config would replace web.logs' handler, its level the one chosen there.
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_config=None,
+        log_level=None,
         access_log=False,
         **proxy_options,
     )
@@ -218,7 +222,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from engine.disputes.sync import sync_provider
 
-    runtime = _runtime()
+    runtime = _runtime(args)
     upgrade(runtime.database)
     if args.provider:
         targets = [args.provider]
@@ -261,7 +265,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from engine.work.worker import Worker
 
-    runtime = _runtime()
+    runtime = _runtime(args)
     runtime.configured_providers()  # a malformed provider setting: one line, now
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
@@ -279,7 +283,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _accept(args: argparse.Namespace) -> int:
     from engine.decisions import accept_dispute
 
-    runtime = _runtime()
+    runtime = _runtime(args)
     upgrade(runtime.database)
     try:
         result = accept_dispute(runtime, args.provider, args.dispute_id)
@@ -292,7 +296,7 @@ def _accept(args: argparse.Namespace) -> int:
 def _regen(args: argparse.Namespace) -> int:
     from engine.evidence.pipeline import Outcome, regenerate
 
-    runtime = _runtime()
+    runtime = _runtime(args)
     upgrade(runtime.database)
     try:
         outcome = regenerate(runtime, args.provider, args.dispute_id)
