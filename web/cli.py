@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -27,6 +28,17 @@ EXIT_USAGE = 2
 Command = Callable[[argparse.Namespace], int]
 
 
+@dataclass
+class LoggingChoice:
+    verbosity: int = 0
+    service: bool = False
+    """A long-running command (serve, worker, demo): the engine logs at INFO."""
+
+
+_logging = LoggingChoice()
+"""What ``main`` was asked for, for :func:`_runtime` to configure again with the settings."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -34,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # From the environment first, so even a command that fails early logs in one format;
         # _runtime() configures again once the settings (and so every secret) are read.
+        _logging.verbosity, _logging.service = args.verbose, args.service
         configure_logging(args.verbose, service=args.service)
         return command(args)
     except (SettingError, NotConfigured, PluginError) as error:
@@ -171,9 +184,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _runtime(args: argparse.Namespace) -> Runtime:
+def _runtime() -> Runtime:
     settings = load_settings()
-    configure_logging(args.verbose, settings=settings, service=args.service)
+    # Now every secret is known (the TOML file's too): the same logging, fully redacted.
+    configure_logging(_logging.verbosity, settings=settings, service=_logging.service)
     return Runtime(settings)
 
 
@@ -184,7 +198,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
+    runtime = _runtime()
     upgrade(runtime.database)
     print(f"database at {runtime.database.url.render_as_string(hide_password=True)} is up to date")
     return 0
@@ -197,7 +211,7 @@ def _serve(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.proxies import uvicorn_proxy_options
 
-    runtime = _runtime(args)
+    runtime = _runtime()
     # Build every configured provider now: a malformed provider setting (a short Paystand
     # webhook token…) stops start-up with one line instead of failing the first webhook.
     runtime.configured_providers()
@@ -222,7 +236,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from engine.disputes.sync import sync_provider
 
-    runtime = _runtime(args)
+    runtime = _runtime()
     upgrade(runtime.database)
     if args.provider:
         targets = [args.provider]
@@ -265,7 +279,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from engine.work.worker import Worker
 
-    runtime = _runtime(args)
+    runtime = _runtime()
     runtime.configured_providers()  # a malformed provider setting: one line, now
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
@@ -283,7 +297,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _accept(args: argparse.Namespace) -> int:
     from engine.decisions import accept_dispute
 
-    runtime = _runtime(args)
+    runtime = _runtime()
     upgrade(runtime.database)
     try:
         result = accept_dispute(runtime, args.provider, args.dispute_id)
@@ -296,7 +310,7 @@ def _accept(args: argparse.Namespace) -> int:
 def _regen(args: argparse.Namespace) -> int:
     from engine.evidence.pipeline import Outcome, regenerate
 
-    runtime = _runtime(args)
+    runtime = _runtime()
     upgrade(runtime.database)
     try:
         outcome = regenerate(runtime, args.provider, args.dispute_id)

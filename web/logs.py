@@ -21,6 +21,7 @@ import json
 import logging
 import logging.config
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -119,7 +120,7 @@ def logging_config(
         # "Uvicorn running on http://…": where the server listens is what serve is run for.
         loggers["uvicorn.error"] = {"level": "INFO" if verbosity < 2 else "DEBUG"}
     handler: dict[str, Any] = {
-        "class": "logging.StreamHandler",
+        "()": StderrHandler if stream is None else logging.StreamHandler,
         "formatter": chosen_format,
         "filters": ["request", "redact"],
     }
@@ -137,6 +138,19 @@ def logging_config(
         "loggers": loggers,
         "root": {"level": vendor_level, "handlers": ["stderr"]},
     }
+
+
+class StderrHandler(logging.StreamHandler[IO[str]]):
+    """Writes to ``sys.stderr`` as it is when a line is written, not when logging was set up:
+    whoever swaps it (pytest's capture, a test calling ``main``) never leaves a closed file."""
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
 
 
 class RequestContext(logging.Filter):

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,29 +19,15 @@ from tests.support.engine import make_runtime
 from tests.support.serving import serving
 from tests.web.conftest import DASHBOARD_KEY, Client
 from web.app import create_app
-from web.logs import ALWAYS_QUIET, VENDOR_LOGGERS, configure_logging
+from web.logs import configure_logging
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture
-def log() -> Iterator[io.StringIO]:
-    """Where the configured handler writes; the process's logging is put back afterwards."""
-    root = logging.getLogger()
-    names = ["disputes", *VENDOR_LOGGERS, *ALWAYS_QUIET]
-    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in names]
-    handlers, level = root.handlers[:], root.level
-    yield io.StringIO()
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-    for logger, old in saved:
-        logger.setLevel(old)
+def log() -> io.StringIO:
+    """Where the configured handler writes (tests/conftest.py puts logging back afterwards)."""
+    return io.StringIO()
 
 
 def json_lines(log: io.StringIO) -> list[dict[str, object]]:
