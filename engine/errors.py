@@ -41,3 +41,7 @@ class ProviderRejected(ProviderError):
 
 class DisputeUnknown(ProviderError):
     """The processor does not know the dispute (or event) it was asked about."""
+
+
+class DisputeMissing(DisputeEngineError):
+    """No such dispute is recorded in the engine's database."""

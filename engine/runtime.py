@@ -9,6 +9,7 @@ from functools import cached_property
 from engine.db.database import Database
 from engine.disputes.ingest import AfterApply, DisputeBook
 from engine.errors import NotConfigured
+from engine.evidence.book import EvidenceBook
 from engine.notifications.announcements import announcer
 from engine.notifications.notifier import Notifier
 from engine.plugins.manager import Plugins
@@ -47,6 +48,11 @@ class Runtime:
         # Policy, not announcement: conceding small disputes holds whatever else is hooked.
         policy = auto_accepter(self.settings.accept_below)
         return DisputeBook(self.database, after_apply=[*self._after_apply, policy])
+
+    @cached_property
+    def evidence(self) -> EvidenceBook:
+        """The owner of evidence versions and submissions (the one submission gate)."""
+        return EvidenceBook(self.database, self.book)
 
     def provider(self, provider_id: str) -> DisputeProvider:
         """The provider ``provider_id``; :class:`NotConfigured` says what to set if it is off."""

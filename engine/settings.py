@@ -9,6 +9,7 @@ the plugin sections (``[evidence_sources.app_sql]``). A bad value raises
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 MIN_SECRET_LENGTH = 32
 MIN_DASHBOARD_KEY_LENGTH = 16
+_STORAGE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S*$")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +55,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Disputes for less than this (major units of their currency) are accepted on their own."""
     # Deadlines (#12): remind this many hours before ``respond_by``, largest first; () = never.
     remind_before_hours: tuple[int, ...] = (72, 24)
+    # Never miss a dispute (#12): the worker re-reads every open dispute this often; 0 = never.
+    reconcile_interval_seconds: int = 3600
 
     def get(self, name: str) -> str | None:
         """A plugin's setting by its name without prefix (``"STRIPE_API_KEY"``); blank is unset."""
@@ -124,6 +128,9 @@ def load_settings(
         remind_before_hours=parse_hours_list(
             values.get("REMIND_BEFORE_HOURS"), "DISPUTES_REMIND_BEFORE_HOURS", default=(72, 24)
         ),
+        reconcile_interval_seconds=parse_interval(
+            values.get("RECONCILE_INTERVAL_SECONDS"), "DISPUTES_RECONCILE_INTERVAL_SECONDS"
+        ),
     )
 
 
@@ -181,6 +188,27 @@ def parse_int(value: str | None, variable: str, *, default: int, minimum: int = 
     if number < minimum:
         raise SettingError(variable, f"must be at least {minimum}")
     return number
+
+
+MIN_RECONCILE_INTERVAL_SECONDS = 60
+
+
+def parse_interval(value: str | None, variable: str, *, default: int = 3600) -> int:
+    """Seconds between reconciliation sweeps: ``0`` (or ``off``) turns them off; anything else
+    is at least a minute, since a sweep re-reads every open dispute from the processor."""
+    if value is None or value.strip() == "":
+        return default
+    text = value.strip().lower()
+    if text == "off":
+        return 0
+    if not text.isdigit():
+        raise SettingError(variable, f"must be whole seconds (0 = off), not {value!r}")
+    seconds = int(text)
+    if 0 < seconds < MIN_RECONCILE_INTERVAL_SECONDS:
+        raise SettingError(
+            variable, f"must be 0 (off) or at least {MIN_RECONCILE_INTERVAL_SECONDS} seconds"
+        )
+    return seconds
 
 
 def parse_hours_list(
@@ -251,14 +279,13 @@ def _check_database_url(url: str) -> None:
 
 
 def _check_storage_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "file" and parts.path:
-        return
-    if parts.scheme == "s3" and parts.netloc:
-        return
-    raise SettingError(
-        "DISPUTES_STORAGE_URL", f"must be file:///path or s3://bucket/prefix, not {url!r}"
-    )
+    """Only the URL's form: which schemes exist is the storage registry's business (a plugin
+    may add one), and each backend checks the rest of its own URL when it is opened."""
+    if not _STORAGE_URL.match(url):
+        raise SettingError(
+            "DISPUTES_STORAGE_URL",
+            f"must be a storage URL such as file:///path or s3://bucket/prefix, not {url!r}",
+        )
 
 
 def _check_http_url(url: str, variable: str) -> None:

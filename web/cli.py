@@ -188,7 +188,11 @@ def _runtime() -> Runtime:
     settings = load_settings()
     # Now every secret is known (the TOML file's too): the same logging, fully redacted.
     configure_logging(_logging.verbosity, settings=settings, service=_logging.service)
-    return Runtime(settings)
+    runtime = Runtime(settings)
+    # Open the storage now: a scheme no plugin handles, or a malformed URL for the one that
+    # does, is a setting error at start-up (exit 2), not a failed evidence build hours later.
+    _ = runtime.storage
+    return runtime
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -218,7 +222,7 @@ def _serve(args: argparse.Namespace) -> int:
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     proxy_options = uvicorn_proxy_options(runtime.settings)
-    app = create_app(runtime, worker=Worker(runtime))
+    app = create_app(runtime, worker=Worker.for_service(runtime))
     # uvicorn's access log prints query strings (``?key=``): the app logs paths only. Its
     # logging config would replace web.logs' handler, its level the one chosen there.
     uvicorn.run(
@@ -288,7 +292,7 @@ def _worker(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     print("disputes worker: processing queued evidence work (Ctrl-C to stop)", file=sys.stderr)
     try:
-        Worker(runtime).run(stop)
+        Worker.for_service(runtime).run(stop)
     finally:
         runtime.close()
     return 0
@@ -308,14 +312,18 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _regen(args: argparse.Namespace) -> int:
-    from engine.evidence.pipeline import Outcome, regenerate
+    from engine.evidence.pipeline import Outcome
+    from engine.evidence.requests import regenerate_now
 
     runtime = _runtime()
     upgrade(runtime.database)
     try:
-        outcome = regenerate(runtime, args.provider, args.dispute_id)
+        outcome = regenerate_now(runtime, args.provider, args.dispute_id)
     finally:
         runtime.close()
+    if outcome is None:
+        print(f"{args.provider} {args.dispute_id}: queued; a running worker is answering it")
+        return 0
     print(f"{args.provider} {args.dispute_id}: {outcome}")
     # Built but not sent for a reason the person should know (already submitted, past due):
     # the command did its job, so only a failed build or a processor refusal is an error.

@@ -170,3 +170,15 @@ def when_filter(context: Context, instant: datetime | str | None) -> When | None
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo("UTC"))
     return when(instant, now=now, zone=zone)
+
+
+def every(seconds: int) -> str:
+    """How often something repeats, as a person says it: ``hour``, ``2 hours``, ``90 minutes``;
+    empty for 0 (never)."""
+    if seconds <= 0:
+        return ""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds} seconds"

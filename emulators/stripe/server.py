@@ -44,6 +44,8 @@ class RecordedRequest:
     status: int
     fault: str | None
     replayed: bool = False
+    query: str = ""
+    """The query string as sent (list filters such as ``created[gte]``)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class StripeEmulator:
                     status,
                     outcome.fault,
                     outcome.replayed,
+                    request.query,
                 )
             )
             self.state.counters.requests_by_account[request.account_header or PLATFORM_ACCOUNT] += 1

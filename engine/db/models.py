@@ -122,6 +122,15 @@ class SyncState(enum.StrEnum):
     """Stopped by Ctrl-C or an unexpected error; the counts are what was really done."""
 
 
+class SyncKind(enum.StrEnum):
+    """Values of ``SyncRun.kind``: who started the run."""
+
+    SYNC = "sync"
+    """``disputes sync``: a person backfilling every dispute."""
+    SWEEP = "sweep"
+    """The worker's reconciliation sweep (``DISPUTES_RECONCILE_INTERVAL_SECONDS``)."""
+
+
 _LISTING_ORDER = func.coalesce(text("created_at"), text("first_seen_at"))
 """The list's sort key (``web.queries``): when the processor opened it, else first seen."""
 
@@ -309,9 +318,16 @@ class NotificationRow(Base):
 
 class SyncRun(Base):
     __tablename__ = "sync_runs"
+    __table_args__ = (
+        # The worker's "is a sweep due?": the newest finished sweep of a provider, by seek.
+        Index("ix_sync_runs_sweeps", "provider", "kind", "finished_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[SyncKind] = mapped_column(
+        StrEnumColumn(SyncKind, 16), default=SyncKind.SYNC, server_default=SyncKind.SYNC.value
+    )
     state: Mapped[SyncState] = mapped_column(StrEnumColumn(SyncState, 16))
     """``running``, ``finished``, ``failed`` or ``interrupted`` (Ctrl-C, an unexpected error)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -323,6 +339,24 @@ class SyncRun(Base):
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+    repairs: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
+    """What a sweep put right: ``[{"dispute_id", "before", "after"}]`` (statuses), capped."""
+
+
+class ReconcileLease(Base):
+    """Who sweeps a provider now: one row per provider, so one sweep at a time across every
+    worker. ``expires_at`` is pushed on while the sweep runs; a lease past it belongs to a
+    worker that stopped, and the next worker takes it over (see :mod:`engine.work.sweep_lease`)."""
+
+    __tablename__ = "reconcile_leases"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime | None]
+    run_id: Mapped[int | None]
+    """The sync run of the sweep in progress, marked interrupted if the lease is taken over."""
 
 
 class DisputeTally(Base):

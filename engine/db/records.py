@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
 from engine.db.models import Dispute, DisputeEventRow
 from engine.db.packing import pack, unpack, unpack_json
-from engine.disputes.model import DisputeEvent, DisputeState, Money
+from engine.disputes.model import (
+    CustomerFound,
+    CustomerIdentity,
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    DisputeState,
+    EvidenceSent,
+    Funds,
+    FundsMoved,
+    Money,
+)
 from engine.disputes.money import format_amount
 
-_event_decoder = msgspec.json.Decoder(DisputeEvent)
+_event_decoder: msgspec.json.Decoder[DisputeEvent] = msgspec.json.Decoder(DisputeEvent)
+
+
+class _UntaggedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """How events were stored before they were a tagged union (schema 0007 and older): one
+    struct whose optional fields told the kinds apart. Read, never written."""
+
+    provider: str
+    event_id: str
+    dispute_id: str
+    type: str
+    occurred_at: datetime
+    snapshot: DisputeSnapshot | None = None
+    funds: Funds | None = None
+    account: str | None = None
+    raw_dispute: dict[str, object] | None = None
+    evidence_sent: bool = False
+    customer: CustomerIdentity | None = None
+
+
+_untagged_decoder = msgspec.json.Decoder(_UntaggedEvent)
 
 
 def write_state(row: Dispute, state: DisputeState) -> None:
@@ -69,6 +102,29 @@ def read_state(row: Dispute) -> DisputeState:
 
 
 def decode_event(row: DisputeEventRow) -> DisputeEvent:
-    if row.packed is not None:
-        return _event_decoder.decode(unpack_json(row.packed))
-    return _event_decoder.decode(msgspec.json.encode(row.payload))
+    data = unpack_json(row.packed) if row.packed is not None else msgspec.json.encode(row.payload)
+    try:
+        return _event_decoder.decode(data)
+    except msgspec.ValidationError:
+        return _from_untagged(_untagged_decoder.decode(data))
+
+
+def _from_untagged(old: _UntaggedEvent) -> DisputeEvent:
+    common: dict[str, Any] = {
+        "provider": old.provider,
+        "event_id": old.event_id,
+        "dispute_id": old.dispute_id,
+        "type": old.type,
+        "occurred_at": old.occurred_at,
+        "account": old.account,
+        "raw_dispute": old.raw_dispute,
+    }
+    if old.snapshot is not None:
+        return Described(**common, snapshot=old.snapshot, funds=old.funds)
+    if old.funds is not None:
+        return FundsMoved(**common, funds=old.funds)
+    if old.customer is not None:
+        return CustomerFound(**common, customer=old.customer)
+    if old.evidence_sent:
+        return EvidenceSent(**common)
+    raise ValueError(f"stored event {old.event_id} is of no known kind")

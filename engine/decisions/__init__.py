@@ -4,7 +4,6 @@ from engine.decisions.accept import (
     AcceptOutcome,
     AcceptRefused,
     AcceptResult,
-    DisputeMissing,
     accept_dispute,
 )
 from engine.decisions.decision import Decision, decision_of
@@ -14,7 +13,6 @@ __all__ = [
     "AcceptRefused",
     "AcceptResult",
     "Decision",
-    "DisputeMissing",
     "accept_dispute",
     "decision_of",
 ]

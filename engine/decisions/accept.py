@@ -16,21 +16,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import select
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EventSource
 from engine.db.records import read_state
 from engine.decisions.decision import ACCEPTED_EVENT_TYPE
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Status
-from engine.errors import DisputeEngineError
+from engine.disputes.model import Described, DisputeState, Status, snapshot_of
+from engine.errors import DisputeEngineError, DisputeMissing
 from engine.runtime import Runtime
 
 log = logging.getLogger("disputes.accept")
-
-
-class DisputeMissing(DisputeEngineError):
-    """No such dispute in the database."""
 
 
 class AcceptRefused(DisputeEngineError):
@@ -102,34 +99,17 @@ def _current(runtime: Runtime, provider_id: str, dispute_id: str) -> DisputeStat
         return read_state(row)
 
 
-def _accepted_event(state: DisputeState, key: str, moment: datetime) -> DisputeEvent:
+def _accepted_event(state: DisputeState, key: str, moment: datetime) -> Described:
     """The engine's own event: the dispute in this stage, accepted. Its id is the idempotency
     key, so two acceptances of the same stage store one event."""
-    return DisputeEvent(
+    return Described(
         provider=state.provider,
         event_id=f"engine:{key}",
         dispute_id=state.dispute_id,
         type=ACCEPTED_EVENT_TYPE,
         occurred_at=moment,
         account=state.account,
-        snapshot=DisputeSnapshot(
-            stage=state.stage,
-            status=Status.ACCEPTED,
-            provider_status=state.provider_status,
-            reason=state.reason,
-            provider_reason=state.provider_reason,
-            money=state.money,
-            funds=state.funds,
-            network_reason_code=state.network_reason_code,
-            respond_by=state.respond_by,
-            payment_id=state.payment_id,
-            customer_id=state.customer_id,
-            customer_email=state.customer_email,
-            customer_name=state.customer_name,
-            created_at=state.created_at,
-            fees=state.fees,
-            submission_count=state.submission_count,
-        ),
+        snapshot=msgspec.structs.replace(snapshot_of(state), status=Status.ACCEPTED),
     )
 
 

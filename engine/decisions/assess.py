@@ -16,6 +16,7 @@ from engine.decisions.expected_value import (
     stripe_countered_fee,
 )
 from engine.disputes.model import Stage, Status
+from engine.evidence.archive import decode_archived
 from engine.evidence.readiness import version_readiness
 
 _BUILT = frozenset(
@@ -50,7 +51,7 @@ def packet_is_complete(dispute: Dispute, latest: EvidenceVersion | None) -> bool
     (:mod:`engine.evidence.readiness`, the same rule the submit policy applies)."""
     if latest is None or dispute.evidence_state not in _BUILT:
         return False
-    return version_readiness(dispute.reason, latest.fields, latest.files).complete
+    return version_readiness(dispute.reason, latest.fields, decode_archived(latest.files)).complete
 
 
 def assess(dispute: Dispute, history: WinHistory, packet_complete: bool) -> ExpectedValue | None:

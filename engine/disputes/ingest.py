@@ -22,7 +22,7 @@ from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDeliv
 from engine.db.packing import ZLIB, pack, pack_body
 from engine.db.records import decode_event, read_state, write_state
 from engine.disputes.lifecycle import fold
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.plugins.provider import Accepted, Ignored, Rejected
 from engine.stats import tallies
 from engine.work.policy import queue_response_if_needed
@@ -160,8 +160,9 @@ class DisputeBook:
     def _insert_event(
         self, session: Session, row: Dispute, event: DisputeEvent, source: EventSource
     ) -> DisputeEventRow | None:
-        status = event.snapshot.status.value if event.snapshot else None
-        provider_status = event.snapshot.provider_status if event.snapshot else None
+        described = event.snapshot if isinstance(event, Described) else None
+        status = described.status.value if described else None
+        provider_status = described.provider_status if described else None
         statement = (
             dialect.insert(session, DisputeEventRow)
             .values(

@@ -25,7 +25,18 @@ from datetime import datetime
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, DisputeState, Funds, Stage, Status
+from engine.disputes.model import (
+    CustomerFound,
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    DisputeState,
+    EvidenceSent,
+    Funds,
+    FundsMoved,
+    Stage,
+    Status,
+)
 
 _FUNDS_PROGRESS = {
     Funds.UNKNOWN: 0,
@@ -39,7 +50,7 @@ _FUNDS_PROGRESS = {
 class _Placed(msgspec.Struct, frozen=True):
     """An event with a snapshot, its stage resolved."""
 
-    event: DisputeEvent
+    event: Described
     snapshot: DisputeSnapshot
     stage: Stage
 
@@ -47,7 +58,7 @@ class _Placed(msgspec.Struct, frozen=True):
 def fold(events: Iterable[DisputeEvent]) -> DisputeState | None:
     """Derive a dispute's state from its events; ``None`` when no event describes the dispute."""
     unique = dedupe(events)
-    described = [event for event in unique if event.snapshot is not None]
+    described = [event for event in unique if isinstance(event, Described)]
     if not described:
         return None
     explicit = _explicit_stages(described)
@@ -56,7 +67,7 @@ def fold(events: Iterable[DisputeEvent]) -> DisputeState | None:
     snapshot = winner.snapshot
     status = _accepted_if_engine_accepted(winner, placed)
     if status is Status.OPEN and any(
-        event.evidence_sent and _stage_at(event.occurred_at, explicit) is winner.stage
+        isinstance(event, EvidenceSent) and _stage_at(event.occurred_at, explicit) is winner.stage
         for event in unique
     ):
         status = Status.UNDER_REVIEW
@@ -102,23 +113,22 @@ def dedupe(events: Iterable[DisputeEvent]) -> list[DisputeEvent]:
     return [event for _, event in chosen.values()]
 
 
-def _explicit_stages(described: list[DisputeEvent]) -> list[tuple[datetime, int, Stage]]:
+def _explicit_stages(described: list[Described]) -> list[tuple[datetime, int, Stage]]:
     return sorted(
         (
             (event.occurred_at, event.snapshot.stage.rank, event.snapshot.stage)
             for event in described
-            if event.snapshot is not None and event.snapshot.stage is not None
+            if event.snapshot.stage is not None
         ),
         key=lambda item: (item[0], item[1]),
     )
 
 
 def _place_stages(
-    described: list[DisputeEvent], explicit: list[tuple[datetime, int, Stage]]
+    described: list[Described], explicit: list[tuple[datetime, int, Stage]]
 ) -> list[_Placed]:
     placed = []
     for event in described:
-        assert event.snapshot is not None
         stage = event.snapshot.stage or _stage_at(event.occurred_at, explicit)
         placed.append(_Placed(event=event, snapshot=event.snapshot, stage=stage))
     return placed
@@ -165,10 +175,10 @@ def _customer(
     """(id, email, name): the deciding snapshot's, gaps filled from the latest event knowing."""
     known: list[tuple[str | None, str | None, str | None]] = []
     for event in sorted(events, key=_time_order, reverse=True):
-        if event.snapshot is not None:
+        if isinstance(event, Described):
             snap = event.snapshot
             known.append((snap.customer_id, snap.customer_email, snap.customer_name))
-        if event.customer is not None:
+        elif isinstance(event, CustomerFound):
             who = event.customer
             known.append((who.customer_id, who.email, who.name))
     first = (decisive.customer_id, decisive.customer_email, decisive.customer_name)
@@ -189,9 +199,12 @@ def _funds(events: list[DisputeEvent]) -> Funds:
     """Funds from the latest event that knows them; money-only events count as much as any."""
     known = []
     for event in events:
-        funds = event.funds
-        if funds is None and event.snapshot is not None:
-            funds = event.snapshot.funds
+        if isinstance(event, FundsMoved):
+            funds: Funds | None = event.funds
+        elif isinstance(event, Described):
+            funds = event.funds if event.funds is not None else event.snapshot.funds
+        else:
+            continue
         if funds is not None and funds is not Funds.UNKNOWN:
             known.append((event.occurred_at, _FUNDS_PROGRESS[funds], event.event_id, funds))
     return max(known)[3] if known else Funds.UNKNOWN

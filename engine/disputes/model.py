@@ -129,29 +129,49 @@ class CustomerIdentity(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
 
 
-class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """One provider event about one dispute, already translated into neutral terms.
-
-    ``snapshot`` is the dispute as the provider described it in (or, for fetch-back providers,
-    right after) this event. ``funds`` alone is set for events that only move money
-    (Stripe's ``funds_withdrawn``/``funds_reinstated``): they never change the status.
-    """
+class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    """What every kind of event about one dispute carries. ``type`` is the provider's own
+    name for it (``charge.dispute.updated``); ``kind`` (the tag) is what the engine reads."""
 
     provider: str
     event_id: str
     dispute_id: str
     type: str
     occurred_at: datetime
-    snapshot: DisputeSnapshot | None = None
-    funds: Funds | None = None
     account: str | None = None
     raw_dispute: dict[str, object] | None = None
-    evidence_sent: bool = False
+
+
+class Described(_Event, frozen=True, kw_only=True, tag="described"):
+    """The provider described the dispute: ``snapshot`` is it as of this event (or, for
+    fetch-back providers, right after). ``funds`` is set when the event also announces a money
+    movement (Stripe's ``funds_withdrawn``/``funds_reinstated`` carry the dispute object)."""
+
+    snapshot: DisputeSnapshot
+    funds: Funds | None = None
+
+
+class FundsMoved(_Event, frozen=True, kw_only=True, tag="funds_moved"):
+    """Only money moved: never changes the status, and cannot open a dispute on its own."""
+
+    funds: Funds
+
+
+class EvidenceSent(_Event, frozen=True, kw_only=True, tag="evidence_sent"):
     """The engine's own event: evidence for the current stage reached the processor (by hand,
     for processors without an evidence API). An ``open`` status then reads ``under_review``."""
-    customer: CustomerIdentity | None = None
+
+
+class CustomerFound(_Event, frozen=True, kw_only=True, tag="customer_found"):
     """The engine's own event: the customer's identity, filling what the processor's own
     description of the dispute leaves out (never overriding it)."""
+
+    customer: CustomerIdentity
+
+
+DisputeEvent = Described | FundsMoved | EvidenceSent | CustomerFound
+"""One event about one dispute, already translated into neutral terms (a tagged union on
+``kind``: match on the class, never on optional fields)."""
 
 
 class DisputeState(msgspec.Struct, frozen=True, kw_only=True):
@@ -178,3 +198,25 @@ class DisputeState(msgspec.Struct, frozen=True, kw_only=True):
     submission_count: int | None
     last_event_at: datetime
     raw_dispute: dict[str, object] | None
+
+
+def snapshot_of(state: DisputeState) -> DisputeSnapshot:
+    """The snapshot that describes ``state`` as it is (for the engine's own events about it)."""
+    return DisputeSnapshot(
+        stage=state.stage,
+        status=state.status,
+        provider_status=state.provider_status,
+        reason=state.reason,
+        provider_reason=state.provider_reason,
+        money=state.money,
+        funds=state.funds,
+        network_reason_code=state.network_reason_code,
+        respond_by=state.respond_by,
+        payment_id=state.payment_id,
+        customer_id=state.customer_id,
+        customer_email=state.customer_email,
+        customer_name=state.customer_name,
+        created_at=state.created_at,
+        fees=state.fees,
+        submission_count=state.submission_count,
+    )

@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db.base import utcnow
-from engine.db.models import EventSource, SyncRun, SyncState
+from engine.db.models import EventSource, SyncKind, SyncRun, SyncState
 from engine.errors import DisputeEngineError, NotConfigured
 from engine.plugins.provider import UnreadableDispute
 from engine.runtime import Runtime
@@ -28,9 +28,11 @@ Progress = Callable[[int], None]
 
 
 class SyncReport(msgspec.Struct, kw_only=True):
-    """One sync run, as ``GET /api/sync`` serves it."""
+    """One sync run, as ``GET /api/sync`` serves it. ``kind`` tells ``disputes sync`` from the
+    worker's reconciliation sweep; ``repairs`` is what a sweep put right."""
 
     provider: str
+    kind: SyncKind = SyncKind.SYNC
     state: SyncState
     started_at: str
     finished_at: str | None
@@ -41,11 +43,13 @@ class SyncReport(msgspec.Struct, kw_only=True):
     failed: int
     errors: list[dict[str, str]]
     error: str | None
+    repairs: list[dict[str, str]] = []
 
     @classmethod
     def from_row(cls, row: SyncRun) -> SyncReport:
         return cls(
             provider=row.provider,
+            kind=row.kind,
             state=row.state,
             started_at=row.started_at.isoformat().replace("+00:00", "Z"),
             finished_at=row.finished_at.isoformat().replace("+00:00", "Z")
@@ -58,6 +62,7 @@ class SyncReport(msgspec.Struct, kw_only=True):
             failed=row.failed,
             errors=list(row.errors),
             error=row.error,
+            repairs=list(row.repairs or []),
         )
 
 
@@ -121,10 +126,17 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
 
 
-def start_run(runtime: Runtime, provider_id: str) -> int:
+def start_run(runtime: Runtime, provider_id: str, kind: SyncKind = SyncKind.SYNC) -> int:
     """A new run in state ``running``; returns its id."""
     with runtime.database.transaction() as session:
-        run = SyncRun(provider=provider_id, state=SyncState.RUNNING, started_at=utcnow(), errors=[])
+        run = SyncRun(
+            provider=provider_id,
+            kind=kind,
+            state=SyncState.RUNNING,
+            started_at=utcnow(),
+            errors=[],
+            repairs=[],
+        )
         session.add(run)
         session.flush()
         return run.id
@@ -138,12 +150,15 @@ def save_run(
     *,
     state: SyncState,
     error: str | None = None,
+    repairs: list[dict[str, str]] | None = None,
 ) -> SyncReport:
     with runtime.database.transaction() as session:
         run = session.get_one(SyncRun, run_id)
         for key, value in counts.items():
             setattr(run, key, value)
         run.errors = list(errors)
+        if repairs is not None:
+            run.repairs = list(repairs)
         run.state = state
         run.error = error
         if state is not SyncState.RUNNING:
@@ -151,14 +166,16 @@ def save_run(
         return SyncReport.from_row(run)
 
 
-def last_reports(runtime: Runtime) -> dict[str, SyncReport]:
-    """The newest sync run of each provider, for ``GET /api/sync`` and the dashboard."""
+def last_reports(runtime: Runtime, kind: SyncKind | None = None) -> dict[str, SyncReport]:
+    """The newest run of each provider — of one ``kind``, or of either — for ``GET /api/sync``
+    (either: when the engine last read each processor) and the dashboard (one line each)."""
+    # The newest run is the one with the highest id (ids grow with time): one row per provider
+    # is read, not every run ever kept (a sweep an hour adds thousands a year).
+    newest = select(func.max(SyncRun.id)).group_by(SyncRun.provider)
+    if kind is not None:
+        newest = newest.where(SyncRun.kind == kind)
     with runtime.database.reading() as session:
         rows = session.scalars(
-            select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            select(SyncRun).where(SyncRun.id.in_(newest)).order_by(SyncRun.provider)
         )
-        latest: dict[str, SyncReport] = {}
-        for row in rows:
-            if row.provider not in latest:
-                latest[row.provider] = SyncReport.from_row(row)
-        return latest
+        return {row.provider: SyncReport.from_row(row) for row in rows}

@@ -7,19 +7,34 @@ The bot token is part of every URL, so no error message here ever includes a URL
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
 import httpx
+from msgspec import Meta
 
-from engine.errors import ProviderRejected, ProviderUnavailable, SettingError
+from engine.errors import NotConfigured, ProviderRejected, ProviderUnavailable
 from engine.notifications.messages import render
 from engine.notifications.notifier import Notification, Notifier, NotifierThrottled
+from engine.plugins.settings import HttpUrl, PluginSettings, decode_settings
 from engine.settings import Settings
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 MAX_TEXT = 4096
 """Telegram refuses longer messages."""
+
+
+class TelegramSettings(PluginSettings, frozen=True, kw_only=True):
+    """``DISPUTES_TELEGRAM_*``."""
+
+    bot_token: Annotated[
+        str,
+        Meta(
+            pattern=r"^[^:\s/]+:[^\s/]+$",
+            description="does not look like a bot token (123456:ABC…)",
+        ),
+    ]
+    chat_id: str
+    api_base: HttpUrl = DEFAULT_API_BASE
 
 
 class TelegramNotifier(Notifier):
@@ -32,25 +47,11 @@ class TelegramNotifier(Notifier):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramNotifier | None:
-        token = settings.get("TELEGRAM_BOT_TOKEN")
-        chat_id = settings.get("TELEGRAM_CHAT_ID")
-        if token is None and chat_id is None:
-            return None
-        if token is None:
-            raise SettingError("DISPUTES_TELEGRAM_BOT_TOKEN", "is not set but the chat id is")
-        if chat_id is None:
-            raise SettingError("DISPUTES_TELEGRAM_CHAT_ID", "is not set but the bot token is")
-        if ":" not in token or any(c.isspace() or c == "/" for c in token):
-            raise SettingError(
-                "DISPUTES_TELEGRAM_BOT_TOKEN", "does not look like a bot token (123456:ABC…)"
-            )
-        api_base = settings.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE
-        parts = urlsplit(api_base)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise SettingError(
-                "DISPUTES_TELEGRAM_API_BASE", f"must be an http(s) URL, not {api_base!r}"
-            )
-        return cls(token, chat_id, api_base)
+        try:
+            typed = decode_settings(settings, TelegramSettings, "TELEGRAM", display_name="Telegram")
+        except NotConfigured:
+            return None  # no token and no chat: notifications are off
+        return cls(typed.bot_token, typed.chat_id, typed.api_base)
 
     def send(self, notification: Notification) -> None:
         text = render(notification)

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.evidence.model import EvidencePacket, EvidenceRules
 from engine.settings import Settings
 
@@ -26,16 +26,23 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
-    verifies_signatures: bool
-    """Webhooks carry a signature the provider checks (else: secret URL + fetch-back)."""
+    """What the engine asks of a provider before acting; each flag is read where named.
+
+    How webhooks are authenticated (a signature, or a secret URL and fetch-back) and whether
+    disputes carry a deadline are the provider's own business: ``handle_webhook`` verifies, and
+    ``respond_by`` is simply ``None`` where there is none. No flag describes them, because
+    nothing in the engine would decide differently on it.
+    """
+
     supports_evidence_api: bool
-    """Evidence can be uploaded and submitted through the API (else: manual submission)."""
+    """Evidence can be uploaded and submitted through the API, else a person sends the packet
+    (read by the submission gate, the evidence pipeline and the requests a person makes)."""
     supports_accept: bool
-    """A dispute can be accepted (conceded) through the API."""
-    provides_deadline: bool
-    """Disputes carry a respond-by time."""
+    """A dispute can be accepted (conceded) through the API, else accepting only records the
+    decision (read by :mod:`engine.decisions.accept`)."""
     supports_sync: bool = True
-    """Existing disputes can be listed for a backfill."""
+    """Existing disputes can be listed, for ``disputes sync`` and the reconciliation sweep
+    (read by :mod:`engine.disputes.sync`)."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -152,8 +159,17 @@ class DisputeProvider(abc.ABC):
         A single dispute that cannot be translated is yielded as :class:`UnreadableDispute`.
         """
 
+    def iter_disputes_since(self, since: datetime) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """Like :meth:`iter_disputes`, for the disputes opened at or after ``since`` only.
+
+        Called by the reconciliation sweep to find disputes whose first webhook never came.
+        Yielding older disputes too is harmless (each is applied idempotently), so a processor
+        that can filter only by day, or not at all, may; this default lists every dispute.
+        """
+        return self.iter_disputes()
+
     @abc.abstractmethod
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         """Re-read one dispute from the API, as an event describing its current state.
 
         Raises :class:`engine.errors.DisputeUnknown` when the processor does not know it.
@@ -164,13 +180,27 @@ class DisputeProvider(abc.ABC):
     def evidence_rules(self) -> EvidenceRules:
         """Which neutral evidence fields this provider takes and its limits."""
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
-        """Why evidence cannot be submitted for ``dispute`` now, in one sentence; ``None`` if it
-        can. The engine also checks its own submission records; this checks the processor's
-        view (``submission_count``, ``respond_by``, status)."""
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        """Why evidence cannot be submitted for ``dispute`` at ``now``, in one sentence;
+        ``None`` if it can.
+
+        Called by the engine's one submission gate (:mod:`engine.evidence.book`) before a new
+        submission — never for resuming one already recorded, which may have reached the
+        processor before the deadline. This base holds the rules true of every processor; a
+        provider adds its own (its submission count, stages it files by hand) and calls
+        ``super()`` for these.
+        """
         if not self.capabilities.supports_evidence_api:
-            return f"{self.display_name} has no evidence API: submit the packet by hand"
+            return self.no_evidence_api()
+        if dispute.status.is_final:
+            return f"the dispute is closed ({dispute.status.value})"
+        if dispute.respond_by is not None and dispute.respond_by <= now:
+            return f"past due: the response deadline was {dispute.respond_by:%Y-%m-%d %H:%M} UTC"
         return None
+
+    def no_evidence_api(self) -> str:
+        """What a person is told when this processor takes evidence only by hand."""
+        return f"{self.display_name} has no evidence API: send the packet by hand"
 
     def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
         """Upload the packet's files and submit (or stage, ``submit=False``) the evidence.
@@ -181,7 +211,7 @@ class DisputeProvider(abc.ABC):
         message is shown to the merchant) and :class:`engine.errors.ProviderUnavailable` for
         failures worth retrying.
         """
-        raise NotImplementedError(f"{self.display_name} has no evidence API")
+        raise NotImplementedError(self.no_evidence_api())
 
     def accept_dispute(self, dispute: DisputeState, idempotency_key: str) -> None:
         """Concede the dispute (irreversible). Only called when ``supports_accept``."""

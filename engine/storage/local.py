@@ -34,6 +34,8 @@ class LocalStorage(EvidenceStorage):
             raise SettingError(
                 "DISPUTES_STORAGE_URL", f"file:// URLs must name a local path, not {parts.netloc}"
             )
+        if not parts.path:
+            raise SettingError("DISPUTES_STORAGE_URL", "file:// URLs must name a folder")
         return cls(Path(unquote(parts.path)))
 
     def _path(self, name: str) -> Path:

@@ -52,10 +52,27 @@ def claim_next(
     database: Database, worker_id: str, *, lease: timedelta = DEFAULT_LEASE
 ) -> tuple[int, str] | None:
     """Claim the next due dispute: ``(dispute pk, work reason)``, or ``None`` when idle."""
+    return _claim(database, worker_id, lease, None)
+
+
+def claim(
+    database: Database, worker_id: str, dispute_pk: int, *, lease: timedelta = DEFAULT_LEASE
+) -> str | None:
+    """Claim the work queued on one dispute (a person waiting for it at the command line): its
+    reason, or ``None`` when none is due or another worker holds it."""
+    claimed = _claim(database, worker_id, lease, dispute_pk)
+    return None if claimed is None else claimed[1]
+
+
+def _claim(
+    database: Database, worker_id: str, lease: timedelta, dispute_pk: int | None
+) -> tuple[int, str] | None:
     now = utcnow()
     due = Dispute.work_state.in_([WorkState.QUEUED, WorkState.CLAIMED]) & (
         Dispute.work_not_before <= now
     )
+    if dispute_pk is not None:
+        due = due & (Dispute.id == dispute_pk)
     with database.transaction() as session:
         statement = select(Dispute).where(due).order_by(Dispute.work_not_before, Dispute.id)
         statement = statement.limit(1).with_for_update(skip_locked=True)

@@ -34,6 +34,7 @@ from engine.retention import prune_deliveries, retention_days
 from engine.runtime import Runtime
 from engine.work import queue
 from engine.work.backoff import Backoff
+from engine.work.sweeps import Sweeper
 
 log = logging.getLogger("disputes.worker")
 
@@ -41,6 +42,17 @@ DisputeHandler = Callable[[Runtime, int, str], object]
 """``handler(runtime, dispute_pk, reason)``: do the queued work for one dispute (what it returns
 is logged). Raise :class:`engine.errors.ProviderUnavailable` for a failure worth retrying; any
 other exception stops the work with its message kept on the dispute."""
+
+
+@dataclass(frozen=True)
+class WorkFailed:
+    """The work raised: ``retrying`` when it went back to the queue (the processor was down)."""
+
+    error: str
+    retrying: bool
+
+    def __str__(self) -> str:
+        return f"{self.error} (retrying later)" if self.retrying else self.error
 
 
 def default_handler() -> DisputeHandler:
@@ -86,6 +98,18 @@ class Worker:
     """How often the worker looks for deadline reminders now due (see
     :mod:`engine.notifications.reminders`)."""
     _reminded_at: datetime | None = field(default=None, init=False, repr=False)
+    sweeper: Sweeper | None = None
+    """Starts the reconciliation sweep when one is due, in its own thread (see
+    :mod:`engine.work.sweeps`); ``None``: this worker never sweeps. Build it with
+    :meth:`Worker.for_service`, which follows ``DISPUTES_RECONCILE_INTERVAL_SECONDS``."""
+
+    @classmethod
+    def for_service(cls, runtime: Runtime) -> Worker:
+        """The worker ``disputes serve`` and ``disputes worker`` run: the settings decide
+        whether it sweeps."""
+        worker = cls(runtime)
+        worker.sweeper = Sweeper.for_runtime(runtime, worker.worker_id)
+        return worker
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set, sleeping ``idle_seconds`` whenever there is nothing due.
@@ -103,12 +127,16 @@ class Worker:
                 stop.wait(max(self.idle_seconds, 5.0))
             if not busy:
                 stop.wait(self.idle_seconds)
+        if self.sweeper is not None:
+            self.sweeper.stop()
         log.info("worker %s stopped", self.worker_id)
 
     def run_once(self) -> bool:
         """Process at most one dispute and a batch of due notifications. True if anything ran."""
         queue_deadline_submissions(self.runtime, self.clock())
         self.remind_if_due()
+        if self.sweeper is not None:
+            self.sweeper.start_if_due()  # returns at once: the sweep runs in its own thread
         worked = self.process_next_dispute()
         sent = send_due_notifications(self.runtime, self.worker_id, self.delivery)
         self.prune_if_due()
@@ -143,38 +171,49 @@ class Worker:
         claimed = queue.claim_next(self.runtime.database, self.worker_id, lease=self.lease)
         if claimed is None:
             return False
-        dispute_pk, reason = claimed
+        self._process(*claimed)
+        return True
+
+    def process_dispute(self, dispute_pk: int) -> object | None:
+        """Do the work queued on one dispute now and return its outcome; ``None`` when nothing
+        is due there or another worker holds it (it will do the work)."""
+        reason = queue.claim(self.runtime.database, self.worker_id, dispute_pk, lease=self.lease)
+        return None if reason is None else self._process(dispute_pk, reason)
+
+    def _process(self, dispute_pk: int, reason: str) -> object | None:
         attempts = self._attempts(dispute_pk)
         if attempts > self.retry.max_attempts:
             # Every earlier claim ran out its lease: whatever this dispute does to a worker
             # (a crash, a hang), doing it again will not help.
-            self._give_up(
-                dispute_pk,
-                reason,
+            error = (
                 f"{reason} work never finished in {attempts - 1} attempts "
-                "(the worker stopped or hung each time); see the worker's log",
+                "(the worker stopped or hung each time); see the worker's log"
             )
-            return True
+            self._give_up(dispute_pk, reason, error)
+            return WorkFailed(error, retrying=False)
         try:
             handler = self.handler or default_handler()
             outcome = handler(self.runtime, dispute_pk, reason)
         except ProviderUnavailable as error:
             self._transient_failure(dispute_pk, reason, str(error))
+            return WorkFailed(str(error), retrying=True)
         except DisputeEngineError as error:
             self._give_up(dispute_pk, reason, str(error))
+            return WorkFailed(str(error), retrying=False)
         except Exception as error:
             log.exception("dispute %s: %s work failed", dispute_pk, reason)
-            self._give_up(dispute_pk, reason, f"internal error: {type(error).__name__}: {error}")
-        else:
-            if outcome is not None:
-                log.info("dispute %s: %s work done: %s", dispute_pk, reason, outcome)
-            with self.runtime.database.transaction() as session:
-                dispute = self._lock(session, dispute_pk)
-                if dispute is not None and not queue.complete(session, dispute, self.worker_id):
-                    # Queued again meanwhile (a regenerate request) or taken over after the
-                    # lease ran out: the newer request stands.
-                    log.info("dispute %s: claim no longer ours on completion", dispute_pk)
-        return True
+            message = f"internal error: {type(error).__name__}: {error}"
+            self._give_up(dispute_pk, reason, message)
+            return WorkFailed(message, retrying=False)
+        if outcome is not None:
+            log.info("dispute %s: %s work done: %s", dispute_pk, reason, outcome)
+        with self.runtime.database.transaction() as session:
+            dispute = self._lock(session, dispute_pk)
+            if dispute is not None and not queue.complete(session, dispute, self.worker_id):
+                # Queued again meanwhile (a regenerate request) or taken over after the
+                # lease ran out: the newer request stands.
+                log.info("dispute %s: claim no longer ours on completion", dispute_pk)
+        return outcome
 
     def _transient_failure(self, dispute_pk: int, reason: str, error: str) -> None:
         with self.runtime.database.transaction() as session:

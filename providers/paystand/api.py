@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -86,12 +87,21 @@ class PaystandApi:
             raise ProviderUnavailable(f"Paystand answered dispute {dispute_id} with a non-object")
         return body
 
-    def list_disputes(self, *, offset: int, limit: int) -> Page:
+    def list_disputes(self, *, offset: int, limit: int, created_from: date | None = None) -> Page:
+        """One page of the list; ``created_from`` keeps disputes created on or after that day
+        (Paystand's date filters take whole days)."""
+        params = {"f.offset": str(offset), "f.limit": str(limit)}
+        if created_from is not None:
+            params.update(
+                {
+                    "f.querytype": "by-query-filters",
+                    "f.datepreset": "custom",
+                    "f.datetype": "created",
+                    "f.datestart": created_from.isoformat(),
+                }
+            )
         body = self._call(
-            "GET",
-            "/disputes",
-            params={"f.offset": str(offset), "f.limit": str(limit)},
-            what=f"the dispute list at offset {offset}",
+            "GET", "/disputes", params=params, what=f"the dispute list at offset {offset}"
         )
         results = body.get("results") if isinstance(body, dict) else None
         count = body.get("count") if isinstance(body, dict) else None

@@ -12,7 +12,14 @@ from typing import Any
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Status
+from engine.disputes.model import (
+    Described,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Reason,
+    Status,
+)
 from engine.disputes.money import MoneyError, money_from_decimal_text, parse_decimal_amount
 from engine.errors import ProviderError
 from engine.plugins.provider import snapshot_event_id
@@ -29,7 +36,7 @@ json_decoder = msgspec.json.Decoder(float_hook=Decimal)
 """Paystand JSON as Python values; a JSON number becomes a ``Decimal``, never a float."""
 
 
-class UnreadableDispute(ProviderError):
+class UnreadableRecord(ProviderError):
     """The API answered with a dispute the engine cannot read exactly (a bad amount, a missing
     field): refused rather than guessed."""
 
@@ -76,14 +83,12 @@ class DisputeResource(msgspec.Struct, kw_only=True):
 
 
 def read_resource(raw: Any) -> DisputeResource:
-    """Validate a decoded dispute object; :class:`UnreadableDispute` says what is wrong."""
+    """Validate a decoded dispute object; :class:`UnreadableRecord` says what is wrong."""
     try:
         return msgspec.convert(raw, DisputeResource)
     except msgspec.ValidationError as error:
         where = raw.get("id") if isinstance(raw, dict) else None
-        raise UnreadableDispute(
-            f"Paystand dispute {where or '?'} cannot be read: {error}"
-        ) from None
+        raise UnreadableRecord(f"Paystand dispute {where or '?'} cannot be read: {error}") from None
 
 
 def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
@@ -93,7 +98,7 @@ def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
         fees = _fees(resource, money.currency)
         funds = _funds(resource, money)
     except MoneyError as error:
-        raise UnreadableDispute(f"Paystand dispute {resource.id}: {error}") from None
+        raise UnreadableRecord(f"Paystand dispute {resource.id}: {error}") from None
     status = STATUSES.get(resource.status, UNKNOWN_STATUS)
     payer = resource.resource.payer if resource.resource else None
     return DisputeSnapshot(
@@ -114,7 +119,7 @@ def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
     )
 
 
-def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> DisputeEvent:
+def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> Described:
     """An event describing the dispute as the API returned it in ``raw``.
 
     ``event_id`` is Paystand's event id for a webhook; without it (sync, fetch-back) the id is
@@ -126,7 +131,7 @@ def to_event(raw: dict[str, Any], *, event_id: str | None = None) -> DisputeEven
     # The raw copy goes to JSON columns: numbers Paystand sent (decoded as Decimal) are kept
     # as their exact decimal text.
     plain = msgspec.to_builtins(raw)
-    return DisputeEvent(
+    return Described(
         provider=PROVIDER_ID,
         event_id=event_id or snapshot_event_id(PROVIDER_ID, resource.id, plain),
         dispute_id=resource.id,

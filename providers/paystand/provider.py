@@ -4,36 +4,38 @@ webhook signature, no evidence API, no deadline."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
-from engine.disputes.model import DisputeEvent, DisputeState
-from engine.errors import NotConfigured, ProviderError, SettingError
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.evidence.model import EvidenceRules, FileField, TextField
-from engine.plugins.provider import Capabilities, DisputeProvider, WebhookRequest, WebhookVerdict
-from engine.settings import PREFIX, Settings
+from engine.plugins.provider import (
+    Capabilities,
+    DisputeProvider,
+    UnreadableDispute,
+    WebhookRequest,
+    WebhookVerdict,
+)
+from engine.plugins.settings import decode_settings
+from engine.settings import Settings
 from providers.paystand import webhook
 from providers.paystand.api import Credentials, PaystandApi
-from providers.paystand.consts import DEFAULT_API_BASE, PROVIDER_ID
-from providers.paystand.mapping import UnreadableDispute, is_bank_dispute, to_event
+from providers.paystand.consts import PROVIDER_ID
+from providers.paystand.mapping import UnreadableRecord, is_bank_dispute, to_event
+from providers.paystand.settings import PaystandSettings
 
 log = logging.getLogger("disputes.paystand")
 
-MIN_WEBHOOK_TOKEN_LENGTH = 32
-_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9._~-]+")
 PAGE_SIZE = 50
 """Paystand's default page size; the API's maximum is not documented."""
-_REQUIRED = ("CLIENT_ID", "CLIENT_SECRET", "CUSTOMER_ID", "WEBHOOK_TOKEN")
 
 
 class PaystandProvider(DisputeProvider):
     id = PROVIDER_ID
     display_name = "Paystand"
     capabilities = Capabilities(
-        verifies_signatures=False,
         supports_evidence_api=False,
         supports_accept=False,
-        provides_deadline=False,
     )
 
     def __init__(self, api: PaystandApi, webhook_token: str) -> None:
@@ -42,70 +44,50 @@ class PaystandProvider(DisputeProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaystandProvider:
-        names = [f"PAYSTAND_{name}" for name in _REQUIRED]
-        values = {name: settings.get(name) for name in names}
-        if not any(values.values()):
-            raise NotConfigured(
-                "Paystand is not configured: set " + ", ".join(PREFIX + name for name in names)
-            )
-        for name, value in values.items():
-            if value is None:  # half a configuration is a mistake, not "off"
-                raise SettingError(PREFIX + name, "is not set (the other Paystand settings are)")
-        token = settings.require("PAYSTAND_WEBHOOK_TOKEN")
-        if len(token) < MIN_WEBHOOK_TOKEN_LENGTH or not _TOKEN_CHARACTERS.fullmatch(token):
-            raise SettingError(
-                PREFIX + "PAYSTAND_WEBHOOK_TOKEN",
-                f"must be at least {MIN_WEBHOOK_TOKEN_LENGTH} URL-safe characters (letters, "
-                "digits, - _ . ~), e.g. from `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`: it is the webhook's only authentication",
-            )
-        base = settings.get("PAYSTAND_API_BASE") or DEFAULT_API_BASE
-        if not base.startswith(("https://", "http://")):
-            raise SettingError(
-                PREFIX + "PAYSTAND_API_BASE", f"must be an http(s) URL, not {base!r}"
-            )
-        timeout = _seconds(settings.get("PAYSTAND_TIMEOUT"), PREFIX + "PAYSTAND_TIMEOUT")
+        typed = decode_settings(settings, PaystandSettings, "PAYSTAND", display_name="Paystand")
         credentials = Credentials(
-            client_id=settings.require("PAYSTAND_CLIENT_ID"),
-            client_secret=settings.require("PAYSTAND_CLIENT_SECRET"),
-            customer_id=settings.require("PAYSTAND_CUSTOMER_ID"),
+            client_id=typed.client_id,
+            client_secret=typed.client_secret,
+            customer_id=typed.customer_id,
         )
-        return cls(PaystandApi(base, credentials, timeout=timeout), token)
+        return cls(
+            PaystandApi(typed.api_base, credentials, timeout=typed.timeout), typed.webhook_token
+        )
 
     def handle_webhook(self, request: WebhookRequest) -> WebhookVerdict:
         return webhook.handle(request, token=self._webhook_token, fetch=self.api.get_dispute)
 
-    def iter_disputes(self) -> Iterator[DisputeEvent]:
+    def iter_disputes(self) -> Iterator[DisputeEvent | UnreadableDispute]:
         """Every dispute, page by page (offset pagination). A dispute seen twice (the list
-        shifted under us) is yielded once; disputes the engine cannot read are skipped and named
-        in one error at the end, so one bad record does not hold back the rest."""
+        shifted under us) is yielded once; one the engine cannot read is yielded as
+        :class:`UnreadableDispute`, so the sync records it and one bad record does not hold
+        back the rest."""
+        return self._listing(None)
+
+    def iter_disputes_since(self, since: datetime) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """The disputes created on or after the day before ``since``: Paystand filters by
+        whole days, and in which time zone is not documented, so a day more is read."""
+        return self._listing((since.astimezone(UTC) - timedelta(days=1)).date())
+
+    def _listing(self, created_from: date | None) -> Iterator[DisputeEvent | UnreadableDispute]:
         seen: set[str] = set()
-        unreadable: list[str] = []
         offset = 0
         while True:
-            page = self.api.list_disputes(offset=offset, limit=PAGE_SIZE)
+            page = self.api.list_disputes(offset=offset, limit=PAGE_SIZE, created_from=created_from)
             for raw in page.results:
                 dispute_id = str(raw.get("id"))
                 if dispute_id in seen:
                     continue
                 seen.add(dispute_id)
                 try:
-                    event = to_event(raw)
-                except UnreadableDispute as error:
-                    log.error("%s", error)
-                    unreadable.append(dispute_id)
-                    continue
-                yield event
+                    yield to_event(raw)
+                except UnreadableRecord as error:
+                    yield UnreadableDispute(dispute_id=dispute_id, error=str(error))
             offset += len(page.results)
             if not page.results or offset >= page.count:
                 break
-        if unreadable:
-            raise ProviderError(
-                f"{len(unreadable)} Paystand disputes could not be read: "
-                + ", ".join(unreadable[:20])
-            )
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         return to_event(self.api.get_dispute(dispute_id))
 
     @property
@@ -114,22 +96,10 @@ class PaystandProvider(DisputeProvider):
         # neutral field is welcome and Paystand sets no limits of its own.
         return EvidenceRules(text_fields=frozenset(TextField), file_fields=frozenset(FileField))
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
         if is_bank_dispute(dispute.raw_dispute):
             return "Paystand bank (ACH) disputes are final on arrival and cannot be contested"
-        return "Paystand has no evidence API: send the packet by hand"
+        return super().submission_blocker(dispute, now=now)
 
     def close(self) -> None:
         self.api.close()
-
-
-def _seconds(value: str | None, variable: str) -> float:
-    if value is None:
-        return 10.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise SettingError(variable, f"must be a number of seconds, not {value!r}") from None
-    if not 0 < seconds <= 120:
-        raise SettingError(variable, "must be between 0 and 120 seconds")
-    return seconds

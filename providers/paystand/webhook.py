@@ -27,7 +27,7 @@ from engine.intake.depth import MAX_JSON_DEPTH, too_deep
 from engine.plugins.provider import Accepted, Ignored, Rejected, WebhookRequest, WebhookVerdict
 from providers.paystand.consts import DISPUTE_SOURCE_TYPE, EVENT_OBJECT
 from providers.paystand.freshness import Freshness, claimed_last_updated, judge
-from providers.paystand.mapping import UnreadableDispute, to_event
+from providers.paystand.mapping import UnreadableRecord, to_event
 
 log = logging.getLogger("disputes.paystand")
 
@@ -105,7 +105,7 @@ def handle(request: WebhookRequest, *, token: str, fetch: FetchDispute) -> Webho
         raise ProviderUnavailable(str(error)) from None
     try:
         event: DisputeEvent = to_event(raw, event_id=envelope.id)
-    except UnreadableDispute as error:
+    except UnreadableRecord as error:
         # Our reading of Paystand's answer failed: keep the delivery coming back (503) until
         # the mapping is fixed, rather than lose it.
         log.error("Paystand event %s: %s", envelope.id, error)

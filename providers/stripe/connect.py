@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from engine.errors import SettingError
-from engine.settings import Settings
 
 VARIABLE = "DISPUTES_STRIPE_CONNECT_ACCOUNTS"
 ALL = "all"
@@ -59,7 +58,3 @@ def parse_connect_accounts(value: str | None) -> ConnectScope:
                 "comma-separated",
             )
     return ConnectScope(accounts=tuple(dict.fromkeys(named)))
-
-
-def connect_scope_from_settings(settings: Settings) -> ConnectScope:
-    return parse_connect_accounts(settings.get("STRIPE_CONNECT_ACCOUNTS"))

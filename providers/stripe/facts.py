@@ -28,7 +28,7 @@ from engine.settings import Settings
 from providers.stripe import visa_ce3
 from providers.stripe.consts import PROVIDER_ID
 from providers.stripe.mapping import minor_to_money
-from providers.stripe.provider import api_from_settings
+from providers.stripe.provider import api_from_settings, stripe_settings
 from providers.stripe.stripe_api import StripeApi
 
 log = logging.getLogger("disputes.stripe.facts")
@@ -44,7 +44,7 @@ class StripeFacts(EvidenceSource):
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeFacts | None:
         try:
-            return cls(api_from_settings(settings))
+            return cls(api_from_settings(stripe_settings(settings)))
         except NotConfigured:
             return None
 

@@ -13,7 +13,15 @@ from typing import Any
 
 import msgspec
 
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Reason, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Reason,
+    Stage,
+    Status,
+)
 from engine.disputes.money import money_from_minor_units
 from engine.plugins.provider import snapshot_event_id
 from providers.stripe.consts import (
@@ -111,7 +119,7 @@ def snapshot_of(raw: dict[str, Any]) -> DisputeSnapshot:
 
 def event_from_webhook(
     event_id: str, event_type: str, created: int, account: str | None, raw: dict[str, Any]
-) -> DisputeEvent:
+) -> Described:
     """A ``charge.dispute.*`` event in neutral terms.
 
     Funds events carry the dispute object too; its status is the dispute's own status at that
@@ -124,7 +132,7 @@ def event_from_webhook(
         # The event itself is the evidence of the movement when the object lists no
         # transactions (some API versions and fixtures send them empty).
         funds = FUNDS_BY_EVENT_TYPE[event_type]
-    return DisputeEvent(
+    return Described(
         provider=PROVIDER_ID,
         event_id=event_id,
         dispute_id=_dispute_id(raw),
@@ -137,10 +145,10 @@ def event_from_webhook(
     )
 
 
-def event_from_api(raw: dict[str, Any], account: str | None, fetched_at: datetime) -> DisputeEvent:
+def event_from_api(raw: dict[str, Any], account: str | None, fetched_at: datetime) -> Described:
     """The dispute as the API shows it now (sync, fetch-back): a stable id per state."""
     dispute_id = _dispute_id(raw)
-    return DisputeEvent(
+    return Described(
         provider=PROVIDER_ID,
         event_id=snapshot_event_id("stripe:api", dispute_id, raw),
         dispute_id=dispute_id,

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from engine.disputes.model import DisputeEvent, DisputeState, Stage
-from engine.errors import NotConfigured, ProviderError, ProviderRejected, SettingError
+from engine.disputes.model import Described, DisputeEvent, DisputeState, Stage
+from engine.errors import ProviderError, ProviderRejected
 from engine.evidence.model import EvidenceRules, validate_packet
 from engine.evidence.visa_ce3.assess import VISA_CE3_RESPONSE_KEY
 from engine.plugins.provider import (
@@ -23,9 +22,10 @@ from engine.plugins.provider import (
     WebhookRequest,
     WebhookVerdict,
 )
-from engine.settings import Settings, parse_int
+from engine.plugins.settings import decode_settings
+from engine.settings import Settings
 from providers.stripe import visa_ce3, webhook
-from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, connect_scope_from_settings
+from providers.stripe.connect import PLATFORM_ONLY, ConnectScope, parse_connect_accounts
 from providers.stripe.connect import VARIABLE as CONNECT_VARIABLE
 from providers.stripe.consts import (
     EVIDENCE_RULES,
@@ -35,22 +35,18 @@ from providers.stripe.consts import (
     RESPONDABLE_STATUSES,
 )
 from providers.stripe.mapping import MappingError, event_from_api
+from providers.stripe.settings import StripeSettings
 from providers.stripe.stripe_api import StripeApi
 
 log = logging.getLogger("disputes.stripe")
-
-DEFAULT_TIMEOUT_SECONDS = 30
-DEFAULT_MAX_RETRIES = 3
 
 
 class StripeProvider(DisputeProvider):
     id: ClassVar[str] = PROVIDER_ID
     display_name: ClassVar[str] = "Stripe"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        verifies_signatures=True,
         supports_evidence_api=True,
         supports_accept=True,
-        provides_deadline=True,
         supports_sync=True,
     )
 
@@ -66,14 +62,10 @@ class StripeProvider(DisputeProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeProvider:
-        api = api_from_settings(settings)  # NotConfigured first: no key means Stripe is off
-        try:
-            secrets = webhook_secrets_from_settings(settings)
-            connect = connect_scope_from_settings(settings)
-        except SettingError:
-            api.close()
-            raise
-        return cls(api, secrets, connect)
+        typed = stripe_settings(settings)
+        connect = parse_connect_accounts(typed.connect_accounts)
+        secrets = webhook.parse_secrets(typed.webhook_secret or "")
+        return cls(api_from_settings(typed), secrets, connect)
 
     # -- webhooks --------------------------------------------------------------------------
 
@@ -99,10 +91,17 @@ class StripeProvider(DisputeProvider):
         the key lacks, Stripe failing for it) is yielded as one :class:`UnreadableDispute` named
         by the account id, so the report shows it, and the next account is read.
         """
-        yield from self._disputes_of(None)
+        return self._every_account(None)
+
+    def iter_disputes_since(self, since: datetime) -> Iterator[DisputeEvent | UnreadableDispute]:
+        """The same, for disputes created at or after ``since`` (``created[gte]``)."""
+        return self._every_account(int(since.timestamp()))
+
+    def _every_account(self, created_gte: int | None) -> Iterator[DisputeEvent | UnreadableDispute]:
+        yield from self._disputes_of(None, created_gte)
         for account in self._connected_accounts():
             try:
-                yield from self._disputes_of(account)
+                yield from self._disputes_of(account, created_gte)
             except ProviderError as error:
                 log.warning("Stripe connected account %s cannot be synced: %s", account, error)
                 yield UnreadableDispute(
@@ -110,12 +109,17 @@ class StripeProvider(DisputeProvider):
                     error=f"disputes of connected account {account} cannot be listed: {error}",
                 )
 
-    def _disputes_of(self, account: str | None) -> Iterator[DisputeEvent | UnreadableDispute]:
+    def _disputes_of(
+        self, account: str | None, created_gte: int | None = None
+    ) -> Iterator[DisputeEvent | UnreadableDispute]:
         """One account's disputes (``None``: the platform's), page by page."""
         starting_after: str | None = None
         while True:
             page, has_more = self.api.list_disputes(
-                limit=PAGE_SIZE, starting_after=starting_after, account=account
+                limit=PAGE_SIZE,
+                starting_after=starting_after,
+                account=account,
+                created_gte=created_gte,
             )
             fetched_at = datetime.now(tz=UTC)
             for raw in page:
@@ -152,7 +156,7 @@ class StripeProvider(DisputeProvider):
                 return
             starting_after = page[-1]
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         raw = self.api.retrieve_dispute(dispute_id, account)
         try:
             return event_from_api(raw, account, datetime.now(tz=UTC))
@@ -165,7 +169,10 @@ class StripeProvider(DisputeProvider):
     def evidence_rules(self) -> EvidenceRules:
         return EVIDENCE_RULES
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        neutral = super().submission_blocker(dispute, now=now)
+        if neutral is not None:
+            return neutral
         if dispute.submission_count:
             return (
                 f"Stripe already has {dispute.submission_count} submission(s) for this dispute "
@@ -175,7 +182,9 @@ class StripeProvider(DisputeProvider):
             return "an appeal takes Stripe's appeal evidence, which is filed by hand"
         if dispute.provider_status not in RESPONDABLE_STATUSES:
             return f"Stripe does not take evidence for a dispute that is {dispute.provider_status}"
-        return _deadline_blocker(dispute)
+        if dispute.respond_by is None:
+            return "Stripe allows no response to this dispute (no due date)"
+        return None
 
     def submit_evidence(self, request: SubmissionRequest) -> SubmissionReceipt:
         """Validate, upload the files, then submit — every write under a key derived from
@@ -280,58 +289,15 @@ class StripeProvider(DisputeProvider):
         )
 
 
-def _deadline_blocker(dispute: DisputeState) -> str | None:
-    if dispute.respond_by is None:
-        return "Stripe allows no response to this dispute (no due date)"
-    if dispute.respond_by <= datetime.now(tz=UTC):
-        return f"the deadline passed at {dispute.respond_by.isoformat()}"
-    return None
+def stripe_settings(settings: Settings) -> StripeSettings:
+    """The ``DISPUTES_STRIPE_*`` settings; :class:`NotConfigured` without an API key."""
+    return decode_settings(settings, StripeSettings, "STRIPE", display_name="Stripe")
 
 
-def api_from_settings(settings: Settings) -> StripeApi:
-    api_key = settings.get("STRIPE_API_KEY")
-    if api_key is None:
-        raise NotConfigured("Stripe is not configured: set DISPUTES_STRIPE_API_KEY")
-    if not api_key.startswith(("sk_", "rk_")):
-        raise SettingError(
-            "DISPUTES_STRIPE_API_KEY", "must be a secret (sk_…) or restricted (rk_…) key"
-        )
-    api_base = settings.get("STRIPE_API_BASE")
-    if api_base is not None:
-        parts = urlsplit(api_base)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise SettingError(
-                "DISPUTES_STRIPE_API_BASE", f"must be an http(s) URL, not {api_base!r}"
-            )
-        api_base = api_base.rstrip("/")
+def api_from_settings(settings: StripeSettings) -> StripeApi:
     return StripeApi(
-        api_key,
-        api_base=api_base,
-        max_network_retries=parse_int(
-            settings.get("STRIPE_MAX_NETWORK_RETRIES"),
-            "DISPUTES_STRIPE_MAX_NETWORK_RETRIES",
-            default=DEFAULT_MAX_RETRIES,
-        ),
-        timeout_seconds=parse_int(
-            settings.get("STRIPE_TIMEOUT_SECONDS"),
-            "DISPUTES_STRIPE_TIMEOUT_SECONDS",
-            default=DEFAULT_TIMEOUT_SECONDS,
-            minimum=1,
-        ),
+        settings.api_key,
+        api_base=settings.api_base.rstrip("/") if settings.api_base else None,
+        max_network_retries=settings.max_network_retries,
+        timeout_seconds=settings.timeout_seconds,
     )
-
-
-def webhook_secrets_from_settings(settings: Settings) -> tuple[str, ...]:
-    value = settings.get("STRIPE_WEBHOOK_SECRET")
-    if value is None:
-        return ()
-    secrets = webhook.parse_secrets(value)
-    for secret in secrets:
-        if not secret.startswith("whsec_"):
-            raise SettingError(
-                "DISPUTES_STRIPE_WEBHOOK_SECRET",
-                "each secret (comma-separated) must be an endpoint secret starting with whsec_",
-            )
-    if not secrets:
-        raise SettingError("DISPUTES_STRIPE_WEBHOOK_SECRET", "holds no secret")
-    return secrets

@@ -53,11 +53,20 @@ class StripeApi:
     # -- disputes --------------------------------------------------------------------------
 
     def list_disputes(
-        self, *, limit: int, starting_after: str | None = None, account: str | None = None
+        self,
+        *,
+        limit: int,
+        starting_after: str | None = None,
+        account: str | None = None,
+        created_gte: int | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of disputes, newest first; ``created_gte`` (Unix seconds) keeps those
+        opened at or after it (``created[gte]``)."""
         params: Any = {"limit": limit}
         if starting_after is not None:
             params["starting_after"] = starting_after
+        if created_gte is not None:
+            params["created"] = {"gte": created_gte}
         page = _call(
             lambda: self._client.v1.disputes.list(params=params, options=_options(account)),
             account,

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    FundsMoved,
+    Money,
+    Stage,
+    Status,
+)
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -46,21 +56,21 @@ def dispute_events(
 ) -> list[DisputeEvent]:
     """Distinct events of one dispute: at least one describes it, some only move funds."""
     count = draw(st.integers(min_value=min_size, max_value=max_size))
-    events = []
+    events: list[DisputeEvent] = []
     for index in range(count):
         money_only = index > 0 and draw(st.booleans()) and draw(st.booleans())
-        events.append(
-            DisputeEvent(
-                provider="acme",
-                event_id=f"evt_{index}",
-                dispute_id="dp_1",
-                type="dispute.funds" if money_only else "dispute.updated",
-                occurred_at=draw(moments),
-                snapshot=None
-                if money_only
-                else draw(snapshot_strategy if snapshot_strategy is not None else snapshots()),
-                funds=draw(st.sampled_from(Funds)) if money_only else None,
-                account=draw(st.one_of(st.none(), st.just("acct_1"))),
+        common: dict[str, Any] = {
+            "provider": "acme",
+            "event_id": f"evt_{index}",
+            "dispute_id": "dp_1",
+            "occurred_at": draw(moments),
+            "account": draw(st.one_of(st.none(), st.just("acct_1"))),
+        }
+        if money_only:
+            events.append(
+                FundsMoved(**common, type="dispute.funds", funds=draw(st.sampled_from(Funds)))
             )
-        )
+        else:
+            snapshot = draw(snapshot_strategy if snapshot_strategy is not None else snapshots())
+            events.append(Described(**common, type="dispute.updated", snapshot=snapshot))
     return events

@@ -43,7 +43,7 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
     [
         ({"DISPUTES_AUTO_SUBMIT": "maybe"}, "DISPUTES_AUTO_SUBMIT"),
         ({"DISPUTES_DATABASE_URL": "mysql://x/y"}, "DISPUTES_DATABASE_URL"),
-        ({"DISPUTES_STORAGE_URL": "ftp://bucket"}, "DISPUTES_STORAGE_URL"),
+        ({"DISPUTES_STORAGE_URL": "/var/lib/files"}, "DISPUTES_STORAGE_URL"),
         ({"DISPUTES_S3_ENDPOINT_URL": "r2.example"}, "DISPUTES_S3_ENDPOINT_URL"),
         ({"DISPUTES_SECRET_KEY": "short"}, "DISPUTES_SECRET_KEY"),
         ({"DISPUTES_DASHBOARD_KEY": "1234"}, "DISPUTES_DASHBOARD_KEY"),
@@ -56,6 +56,10 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"DISPUTES_ACCEPT_BELOW": "-5"}, "DISPUTES_ACCEPT_BELOW"),
         ({"DISPUTES_ACCEPT_BELOW": "NaN"}, "DISPUTES_ACCEPT_BELOW"),
         ({"DISPUTES_ACCEPT_BELOW": "0"}, "DISPUTES_ACCEPT_BELOW"),
+        ({"DISPUTES_RECONCILE_INTERVAL_SECONDS": "hourly"}, "DISPUTES_RECONCILE_INTERVAL_SECONDS"),
+        ({"DISPUTES_RECONCILE_INTERVAL_SECONDS": "-1"}, "DISPUTES_RECONCILE_INTERVAL_SECONDS"),
+        ({"DISPUTES_RECONCILE_INTERVAL_SECONDS": "1.5"}, "DISPUTES_RECONCILE_INTERVAL_SECONDS"),
+        ({"DISPUTES_RECONCILE_INTERVAL_SECONDS": "5"}, "DISPUTES_RECONCILE_INTERVAL_SECONDS"),
     ],
 )
 def test_a_bad_value_names_its_variable(
@@ -65,6 +69,26 @@ def test_a_bad_value_names_its_variable(
         load_settings(environ, cwd=tmp_path)
     assert caught.value.variable == variable
     assert str(caught.value).startswith(variable)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(None, 3600), ("", 3600), ("0", 0), ("off", 0), ("60", 60), ("900", 900)]
+)
+def test_the_reconcile_interval_defaults_to_an_hour_and_0_turns_it_off(
+    tmp_path: Path, value: str | None, seconds: int
+) -> None:
+    environ = {} if value is None else {"DISPUTES_RECONCILE_INTERVAL_SECONDS": value}
+    assert load_settings(environ, cwd=tmp_path).reconcile_interval_seconds == seconds
+
+
+def test_a_too_short_reconcile_interval_is_one_line_saying_what_is_allowed(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(SettingError) as caught:
+        load_settings({"DISPUTES_RECONCILE_INTERVAL_SECONDS": "5"}, cwd=tmp_path)
+    assert str(caught.value) == (
+        "DISPUTES_RECONCILE_INTERVAL_SECONDS: must be 0 (off) or at least 60 seconds"
+    )
 
 
 def test_a_broken_config_file_is_named(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
-"""Two test providers, registered like any third-party plugin: ``acme`` has an evidence API,
+"""The test providers, registered like any third-party plugin: ``acme`` has an evidence API,
 ``handpay`` has none (its evidence is sent by hand). Their webhooks take JSON bodies naming one
-dispute snapshot, with a shared-secret header standing in for a signature."""
+dispute snapshot, with a shared-secret header standing in for a signature; their list endpoint
+answers :attr:`AcmeProvider.listed` (engine tests of sync bookkeeping need no processor on the
+wire — the processor tests talk to the Stripe and Paystand emulators over HTTP)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,21 @@ import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
 from engine import hookimpl
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Stage,
+    Status,
+)
+from engine.errors import DisputeUnknown, ProviderError
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.plugins.provider import (
     Accepted,
@@ -34,12 +45,13 @@ class AcmeProvider(DisputeProvider):
     id = "acme"
     display_name = "Acme Pay"
     capabilities = Capabilities(
-        verifies_signatures=True,
         supports_evidence_api=True,
         supports_accept=False,
-        provides_deadline=True,
-        supports_sync=False,
     )
+    listed: ClassVar[list[DisputeEvent]] = []
+    """What Acme's list endpoint answers (and ``fetch_dispute`` reads from)."""
+    fail_after: ClassVar[int | None] = None
+    """The list endpoint fails for good after this many disputes."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AcmeProvider:
@@ -61,10 +73,16 @@ class AcmeProvider(DisputeProvider):
         return Accepted(event_id=event.event_id, event_type="dispute.updated", events=(event,))
 
     def iter_disputes(self) -> Iterator[DisputeEvent]:
-        return iter(())
+        for index, event in enumerate(self.listed):
+            if self.fail_after is not None and index >= self.fail_after:
+                raise ProviderError("Acme's list endpoint answered 500 three times")
+            yield event
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
-        raise NotImplementedError
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
+        for event in self.listed:
+            if isinstance(event, Described) and event.dispute_id == dispute_id:
+                return event
+        raise DisputeUnknown(f"Acme does not know dispute {dispute_id}")
 
     @property
     def evidence_rules(self) -> EvidenceRules:
@@ -78,10 +96,8 @@ class HandPayProvider(AcmeProvider):
     id = "handpay"
     display_name = "HandPay"
     capabilities = Capabilities(
-        verifies_signatures=False,
         supports_evidence_api=False,
         supports_accept=False,
-        provides_deadline=False,
         supports_sync=False,
     )
 
@@ -101,9 +117,9 @@ def event_for(
     created_at: datetime | None = None,
     stage: Stage = Stage.CHARGEBACK,
     fees: tuple[Money, ...] = (),
-) -> DisputeEvent:
+) -> Described:
     moment = occurred_at or datetime.now(UTC)
-    return DisputeEvent(
+    return Described(
         provider=provider,
         event_id=event_id,
         dispute_id=dispute_id,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion
+from engine.evidence.archive import ArchivedFile
 from engine.runtime import Runtime
 from engine.storage.names import object_name
 from engine.testing import MakeSettings
@@ -81,18 +82,18 @@ def add_evidence(
                 state=state,
                 fields={
                     "product_description": f"Design service, version {version}",
-                    "_receipt_url": "internal",
                     **(fields or {}),
                 },
                 files=[
-                    {
-                        "kind": "receipt",
-                        "name": name,
-                        "url": url,
-                        "sha256": hashlib.sha256(PDF).hexdigest(),
-                        "bytes": len(PDF),
-                        "mime": "application/pdf",
-                    }
+                    ArchivedFile(
+                        kind="receipt",
+                        name=name,
+                        filename=f"{provider}-{dispute_id}-v{version}-receipt.pdf",
+                        url=url,
+                        sha256=hashlib.sha256(PDF).hexdigest(),
+                        bytes=len(PDF),
+                        mime="application/pdf",
+                    ).as_record()
                 ],
                 sources={},
                 created_at=utcnow(),

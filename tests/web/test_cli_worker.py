@@ -92,7 +92,7 @@ def test_a_bad_notifier_setting_stops_the_worker_with_one_line(tmp_path: Path) -
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "disputes: DISPUTES_TELEGRAM_CHAT_ID: is not set but the bot token is\n"
+        "disputes: DISPUTES_TELEGRAM_CHAT_ID: is not set (other Telegram settings are)\n"
     )
 
 

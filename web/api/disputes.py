@@ -10,13 +10,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.decisions import AcceptRefused, accept_dispute
 from engine.decisions.assess import win_histories
 from engine.disputes.model import Reason, Stage, Status
 from engine.disputes.sync import SyncReport, last_reports
-from engine.errors import ProviderRejected, ProviderUnavailable
+from engine.errors import DisputeMissing, NotConfigured, ProviderRejected, ProviderUnavailable
+from engine.evidence.requests import RequestRefused, mark_sent, regenerate, submit_held
 from engine.runtime import Runtime
-from web.actions import ActionRefused, DisputeNotFound, mark_sent, regenerate, submit_held
 from web.api.schemas import DisputeOut, DisputePage, ErrorOut, dispute_out
 from web.files import file_link
 from web.gates import api_gate
@@ -48,9 +48,9 @@ _REFUSED = {
 
 def api_error(request: AnyRequest, error: Exception) -> Response[ErrorOut]:
     """Every API error is ``{"error": "…"}``, as the schema says."""
-    if isinstance(error, DisputeNotFound | DisputeMissing):
+    if isinstance(error, DisputeMissing):
         return Response(ErrorOut(error=str(error)), status_code=404)
-    if isinstance(error, ActionRefused | AcceptRefused | ProviderRejected):
+    if isinstance(error, RequestRefused | AcceptRefused | ProviderRejected | NotConfigured):
         return Response(ErrorOut(error=str(error)), status_code=409)
     if isinstance(error, ProviderUnavailable):
         return Response(ErrorOut(error=str(error)), status_code=502)
@@ -75,12 +75,12 @@ class DisputeApiController(Controller):
     security = [{"dashboard_key": []}]
     exception_handlers = {
         HTTPException: api_error,
-        DisputeNotFound: api_error,
-        ActionRefused: api_error,
+        RequestRefused: api_error,
         BadCursor: api_error,
         DisputeMissing: api_error,
         AcceptRefused: api_error,
         ProviderRejected: api_error,
+        NotConfigured: api_error,
         ProviderUnavailable: api_error,
     }
 
@@ -223,7 +223,7 @@ def _dispute_json(runtime: Runtime, provider: str, dispute_id: str) -> DisputeOu
     with runtime.database.reading() as session:
         row = find_dispute(session, provider, dispute_id)
         if row is None:
-            raise DisputeNotFound(f"no {provider} dispute {dispute_id}")
+            raise DisputeMissing(f"no {provider} dispute {dispute_id}")
         related = load_related(session, [row.id])
         return dispute_out(
             row,

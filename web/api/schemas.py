@@ -19,6 +19,7 @@ from engine.decisions.decision import Decision, decision_of
 from engine.decisions.expected_value import Recommendation, WinHistory
 from engine.disputes.model import Funds, Stage, Status
 from engine.disputes.money import format_amount
+from engine.evidence.archive import decode_archived
 from engine.evidence.readiness import Readiness, version_readiness
 from engine.evidence.visa_ce3.view import ce3_view
 
@@ -198,7 +199,9 @@ def evidence_out(
             )
             for record in latest.files
         ],
-        readiness=_readiness(version_readiness(dispute.reason, latest.fields, latest.files)),
+        readiness=_readiness(
+            version_readiness(dispute.reason, latest.fields, decode_archived(latest.files))
+        ),
         visa_ce3=_ce3_out(latest.sources),
     )
 

@@ -14,23 +14,23 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engine.db.base import utcnow
-from engine.db.models import EvidenceState
-from engine.decisions import AcceptRefused, DisputeMissing, accept_dispute
+from engine.db.models import EvidenceState, SyncKind
+from engine.decisions import AcceptRefused, accept_dispute
 from engine.disputes.model import Stage, Status
 from engine.disputes.sync import last_reports
-from engine.errors import ProviderRejected, ProviderUnavailable
+from engine.errors import DisputeMissing, NotConfigured, ProviderRejected, ProviderUnavailable
+from engine.evidence.archive import decode_archived
+from engine.evidence.dossier import HELD_STATES
 from engine.evidence.readiness import version_readiness
-from engine.evidence.submit_policy.held import HELD_STATES
-from engine.evidence.visa_ce3.view import ce3_view
-from engine.runtime import Runtime
-from web.actions import (
-    ActionRefused,
-    DisputeNotFound,
+from engine.evidence.requests import (
+    RequestRefused,
     can_mark_sent,
     mark_sent,
     regenerate,
     submit_held,
 )
+from engine.evidence.visa_ce3.view import ce3_view
+from engine.runtime import Runtime
 from web.api.schemas import public_fields
 from web.auth import SESSION_COOKIE
 from web.dashboard import chart
@@ -38,6 +38,7 @@ from web.dashboard.decision import decision_context
 from web.dashboard.stats import action_needed, compute
 from web.files import file_link, link_origins
 from web.gates import dashboard_gate, error_page
+from web.labels import every
 from web.queries import (
     DEFAULT_PAGE,
     BadCursor,
@@ -55,15 +56,13 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def page_error(request: AnyRequest, error: Exception) -> Template:
-    if isinstance(error, DisputeNotFound):
-        return error_page(404, "Not found", str(error))
     if isinstance(error, DisputeMissing):
         return error_page(404, "Not found", str(error))
-    if isinstance(error, AcceptRefused | ProviderRejected):
+    if isinstance(error, AcceptRefused | ProviderRejected | NotConfigured):
         return error_page(409, "Not possible", str(error))
     if isinstance(error, ProviderUnavailable):
         return error_page(502, "The processor did not answer", str(error))
-    if isinstance(error, ActionRefused):
+    if isinstance(error, RequestRefused):
         return error_page(409, "Not possible", str(error))
     if isinstance(error, BadCursor):
         return error_page(400, "Bad link", str(error))
@@ -78,12 +77,12 @@ class DashboardController(Controller):
     before_request = staticmethod(dashboard_gate)
     exception_handlers = {
         HTTPException: page_error,
-        DisputeNotFound: page_error,
-        ActionRefused: page_error,
+        RequestRefused: page_error,
         BadCursor: page_error,
         DisputeMissing: page_error,
         AcceptRefused: page_error,
         ProviderRejected: page_error,
+        NotConfigured: page_error,
         ProviderUnavailable: page_error,
     }
 
@@ -126,7 +125,9 @@ class DashboardController(Controller):
                 "statuses": [s.value for s in Status],
                 "stages": [s.value for s in Stage],
                 "reasons": reasons,
-                "syncs": last_reports(runtime),
+                "syncs": last_reports(runtime, SyncKind.SYNC),
+                "sweeps": last_reports(runtime, SyncKind.SWEEP),
+                "sweep_interval": every(runtime.settings.reconcile_interval_seconds),
                 "now": now,
                 "zone": runtime.settings.timezone,
                 "due_in": due_in,
@@ -154,7 +155,7 @@ class DashboardController(Controller):
         with runtime.database.reading() as session:
             dispute = find_dispute(session, provider, dispute_id)
             if dispute is None:
-                raise DisputeNotFound(f"no {provider} dispute {dispute_id}")
+                raise DisputeMissing(f"no {provider} dispute {dispute_id}")
             related = load_related(session, [dispute.id])
             versions = related.versions[dispute.id]
             submissions = submissions_of(session, dispute.id)
@@ -170,7 +171,9 @@ class DashboardController(Controller):
         # Evidence that wins (#10): what the processor holds, and the latest version's readiness.
         held = next((s for s in submissions if s.state in HELD_STATES), None)
         readiness = (
-            version_readiness(dispute.reason, versions[0].fields, versions[0].files)
+            version_readiness(
+                dispute.reason, versions[0].fields, decode_archived(versions[0].files)
+            )
             if versions
             else None
         )

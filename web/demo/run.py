@@ -94,7 +94,7 @@ def run_demo(*, port: int | None, data_dir: Path | None, out: TextIO = sys.stdou
     try:
         runtime.configured_providers()
         upgrade(runtime.database)
-        app = create_app(runtime, worker=Worker(runtime))
+        app = create_app(runtime, worker=Worker.for_service(runtime))
         server = uvicorn.Server(
             # Logging is web.logs' (configured by the CLI): uvicorn must not replace it.
             uvicorn.Config(

@@ -1,20 +1,6 @@
 """The evidence pipeline: collect from every source, render the packet, validate, archive,
 record a version, and hand it to the processor (or to a person)."""
 
-from engine.evidence.pipeline.respond import (
-    Outcome,
-    RespondOutcome,
-    load_packet,
-    regenerate,
-    respond,
-    why_not_submit,
-)
+from engine.evidence.pipeline.respond import Outcome, RespondOutcome, load_packet, respond
 
-__all__ = [
-    "Outcome",
-    "RespondOutcome",
-    "load_packet",
-    "regenerate",
-    "respond",
-    "why_not_submit",
-]
+__all__ = ["Outcome", "RespondOutcome", "load_packet", "respond"]

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from engine.db.base import utcnow
-from engine.db.models import Dispute, EvidenceState, EvidenceVersion
-from engine.db.records import read_state
+from engine.db.models import EvidenceState
 from engine.disputes.model import DisputeState
 from engine.errors import ProviderUnavailable
+from engine.evidence.archive import ArchivedFile
 from engine.evidence.model import (
     EvidenceFile,
     EvidencePacket,
@@ -45,69 +43,16 @@ from engine.storage.names import object_name
 
 log = logging.getLogger("disputes.evidence")
 
-SETTLED = frozenset({EvidenceState.SUBMITTED, EvidenceState.SENT_MANUALLY})
-"""Dispute evidence states that record what the processor already has: a new version never
-overwrites them."""
-
-_DOCUMENTS = (
-    (FileField.RECEIPT, "receipt", "_receipt_url"),
-    (FileField.SERVICE_DOCUMENTATION, "service_documentation", "_service_doc_url"),
-)
+_DOCUMENTS = (FileField.RECEIPT, FileField.SERVICE_DOCUMENTATION)
 
 
 @dataclass(frozen=True)
 class BuiltVersion:
     version: int
-    state: str
+    state: EvidenceState
     """``ready`` or ``failed``."""
     packet: EvidencePacket
     error: str | None
-
-
-def set_dispute_evidence_state(dispute: Dispute, state: EvidenceState) -> None:
-    if dispute.evidence_state in SETTLED and state not in SETTLED:
-        return
-    dispute.evidence_state = state
-
-
-def reserve_version(runtime: Runtime, dispute_pk: int) -> tuple[int, DisputeState]:
-    with runtime.database.transaction() as session:
-        dispute = session.scalars(
-            select(Dispute).where(Dispute.id == dispute_pk).with_for_update()
-        ).one()
-        for stale in session.scalars(
-            select(EvidenceVersion).where(
-                EvidenceVersion.dispute_pk == dispute_pk,
-                EvidenceVersion.state == EvidenceState.BUILDING,
-            )
-        ):
-            stale.state, stale.error = EvidenceState.FAILED, "interrupted while building"
-        for unsent in session.scalars(
-            select(EvidenceVersion).where(
-                EvidenceVersion.dispute_pk == dispute_pk,
-                EvidenceVersion.state.in_((EvidenceState.READY, EvidenceState.MANUAL_REQUIRED)),
-            )
-        ):
-            # Never sent, and about to be replaced: only the newest packet is the one to send.
-            unsent.state = EvidenceState.SUPERSEDED
-        latest = session.scalar(
-            select(func.max(EvidenceVersion.version)).where(
-                EvidenceVersion.dispute_pk == dispute_pk
-            )
-        )
-        version = (latest or 0) + 1
-        session.add(
-            EvidenceVersion(
-                dispute_pk=dispute_pk,
-                version=version,
-                state=EvidenceState.BUILDING,
-                fields={},
-                files=[],
-                sources={},
-            )
-        )
-        set_dispute_evidence_state(dispute, EvidenceState.BUILDING)
-        return version, read_state(dispute)
 
 
 def build_version(runtime: Runtime, dispute_pk: int, work_dir: Path) -> BuiltVersion:
@@ -117,7 +62,7 @@ def build_version(runtime: Runtime, dispute_pk: int, work_dir: Path) -> BuiltVer
     provider's rules); raises :class:`ProviderUnavailable` (storage down) after marking the
     version failed, so the caller can retry later with a fresh version.
     """
-    version, dispute = reserve_version(runtime, dispute_pk)
+    version, dispute = runtime.evidence.reserve(dispute_pk)
     provider = runtime.provider(dispute.provider)
     try:
         return _build(
@@ -130,10 +75,10 @@ def build_version(runtime: Runtime, dispute_pk: int, work_dir: Path) -> BuiltVer
             work_dir,
         )
     except ProviderUnavailable as error:
-        _fail(runtime, dispute_pk, version, f"archiving failed: {error}")
+        runtime.evidence.fail(dispute_pk, version, f"archiving failed: {error}")
         raise
     except BaseException as error:
-        _fail(runtime, dispute_pk, version, f"{type(error).__name__}: {error}")
+        runtime.evidence.fail(dispute_pk, version, f"{type(error).__name__}: {error}")
         raise
 
 
@@ -162,7 +107,7 @@ def _build(
     try:
         documents = render_documents(content, PacketLimits.from_rules(rules))
     except PacketTooLarge as error:
-        _fail(runtime, dispute_pk, version, str(error), record)
+        runtime.evidence.fail(dispute_pk, version, str(error), record)
         return BuiltVersion(version, EvidenceState.FAILED, EvidencePacket(), str(error))
     facts = merged_facts(content)
     included = _record_documents(record, documents.documents)
@@ -178,33 +123,32 @@ def _build(
         seller_product=seller_product(runtime.settings.merchant),
     )
     files: list[EvidenceFile] = []
-    file_records: list[dict[str, Any]] = []
+    archived: list[ArchivedFile] = []
     fields: dict[str, Any] = {item.field.value: item.text for item in plan.texts}
-    for (field, kind, url_field), pdf in zip(
+    for field, pdf in zip(
         _DOCUMENTS, (documents.receipt, documents.service_documentation), strict=True
     ):
-        local = work_dir / f"{kind}.pdf"
+        local = work_dir / f"{field}.pdf"
         local.write_bytes(pdf.data)
         name = object_name(
-            runtime.settings.secret_key, dispute.provider, dispute.dispute_id, kind, version, "pdf"
+            runtime.settings.secret_key, dispute.provider, dispute.dispute_id, field, version, "pdf"
         )
         url = runtime.storage.put(name, pdf.data, "application/pdf")
-        fields[url_field] = url
         accepted = field in rules.file_fields
         if accepted:
             files.append(EvidenceFile(field, str(local), "application/pdf"))
-        file_records.append(
-            {
-                "kind": kind,
-                "name": name,
-                "filename": f"{dispute.provider}-{dispute.dispute_id}-v{version}-{kind}.pdf",
-                "url": url,
-                "sha256": hashlib.sha256(pdf.data).hexdigest(),
-                "bytes": len(pdf.data),
-                "mime": "application/pdf",
-                "pages": pdf.pages,
-                "in_packet": accepted,
-            }
+        archived.append(
+            ArchivedFile(
+                kind=field.value,
+                name=name,
+                filename=f"{dispute.provider}-{dispute.dispute_id}-v{version}-{field}.pdf",
+                url=url,
+                sha256=hashlib.sha256(pdf.data).hexdigest(),
+                bytes=len(pdf.data),
+                mime="application/pdf",
+                pages=pdf.pages,
+                in_packet=accepted,
+            )
         )
     ce3 = assess(
         dispute,
@@ -233,13 +177,9 @@ def _build(
         "conflicts": collected.conflicts,
     }
     problem = violations_text(violations) or None
-    state = EvidenceState.FAILED if violations else EvidenceState.READY
-    with runtime.database.transaction() as session:
-        row = _version_row(session, dispute_pk, version)
-        row.state, row.error = state, problem
-        row.fields, row.files, row.sources = fields, file_records, record
-        dispute_row = session.get_one(Dispute, dispute_pk, with_for_update=True)
-        set_dispute_evidence_state(dispute_row, state)
+    state = runtime.evidence.record_built(
+        dispute_pk, version, error=problem, fields=fields, files=archived, sources=record
+    )
     if violations:
         log.error(
             "%s %s v%d breaks the rules: %s", dispute.provider, dispute.dispute_id, version, problem
@@ -331,28 +271,3 @@ def _record_documents(record: dict[str, Any], outcomes: tuple[DocumentOutcome, .
         if outcome.pages:
             entry["pages"] = outcome.pages
     return sum(1 for outcome in outcomes if outcome.state == INCLUDED)
-
-
-def _version_row(session: Any, dispute_pk: int, version: int) -> EvidenceVersion:
-    row: EvidenceVersion = session.scalars(
-        select(EvidenceVersion).where(
-            EvidenceVersion.dispute_pk == dispute_pk, EvidenceVersion.version == version
-        )
-    ).one()
-    return row
-
-
-def _fail(
-    runtime: Runtime,
-    dispute_pk: int,
-    version: int,
-    error: str,
-    sources: dict[str, Any] | None = None,
-) -> None:
-    with runtime.database.transaction() as session:
-        row = _version_row(session, dispute_pk, version)
-        row.state, row.error = EvidenceState.FAILED, error
-        if sources is not None:
-            row.sources = sources
-        dispute = session.get_one(Dispute, dispute_pk, with_for_update=True)
-        set_dispute_evidence_state(dispute, EvidenceState.FAILED)

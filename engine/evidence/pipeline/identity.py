@@ -15,7 +15,7 @@ import msgspec
 
 from engine.db.base import utcnow
 from engine.db.models import EventSource
-from engine.disputes.model import CustomerIdentity, DisputeEvent, DisputeState
+from engine.disputes.model import CustomerFound, CustomerIdentity, DisputeEvent, DisputeState
 from engine.evidence.packet.facts import CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_NAME
 from engine.runtime import Runtime
 
@@ -35,7 +35,7 @@ def identity_event(dispute: DisputeState, facts: Mapping[str, str]) -> DisputeEv
     if not adds:
         return None
     digest = hashlib.sha256(msgspec.json.encode(identity)).hexdigest()[:16]
-    return DisputeEvent(
+    return CustomerFound(
         provider=dispute.provider,
         event_id=f"engine:customer:{dispute.dispute_id}:{digest}",
         dispute_id=dispute.dispute_id,

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from engine.disputes.model import Reason
+from engine.evidence.archive import ArchivedFile
 from engine.evidence.model import FileField, TextField
 
 Field = TextField | FileField
@@ -122,7 +123,7 @@ def readiness_of(reason: str, present_fields: Iterable[str]) -> Readiness:
 
 
 def version_readiness(
-    reason: str, fields: Mapping[str, Any], files: Iterable[Mapping[str, Any]]
+    reason: str, fields: Mapping[str, Any], files: Iterable[ArchivedFile]
 ) -> Readiness:
     """Readiness of a stored version: its non-empty text fields and the files in its packet."""
     present = {
@@ -130,9 +131,5 @@ def version_readiness(
         for name, value in fields.items()
         if not name.startswith("_") and isinstance(value, str) and value.strip()
     }
-    present.update(
-        str(record["kind"])
-        for record in files
-        if record.get("in_packet", True) and record.get("kind")
-    )
+    present.update(archived.kind for archived in files if archived.in_packet)
     return readiness_of(reason, present)

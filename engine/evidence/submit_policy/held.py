@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Submission, SubmissionState
-
-HELD_STATES = (SubmissionState.SUCCEEDED, SubmissionState.MANUAL)
+from engine.db.models import Submission
+from engine.evidence.dossier import HELD_STATES
 
 
 def held_submission(session: Session, dispute_pk: int) -> Submission | None:

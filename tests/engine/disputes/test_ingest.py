@@ -22,7 +22,15 @@ from engine.db.models import (
     WorkState,
 )
 from engine.disputes.ingest import DisputeBook, EventOutcome
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Stage,
+    Status,
+)
 from engine.plugins.provider import Accepted, Ignored, Rejected
 from tests.engine.strategies import BASE
 
@@ -30,7 +38,7 @@ from tests.engine.strategies import BASE
 def dispute_event(
     event_id: str, status: Status, seconds: int = 0, dispute_id: str = "dp_1"
 ) -> DisputeEvent:
-    return DisputeEvent(
+    return Described(
         provider="acme",
         event_id=event_id,
         dispute_id=dispute_id,

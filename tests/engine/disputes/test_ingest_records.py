@@ -13,7 +13,16 @@ from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    FundsMoved,
+    Money,
+    Stage,
+    Status,
+)
 from engine.plugins.provider import Accepted, Ignored, Rejected
 from tests.engine.strategies import BASE
 
@@ -21,7 +30,7 @@ LONG_AGO = BASE - timedelta(days=365)
 
 
 def dispute_event(event_id: str, status: Status, seconds: int = 0) -> DisputeEvent:
-    return DisputeEvent(
+    return Described(
         provider="acme",
         event_id=event_id,
         dispute_id="dp_1",
@@ -122,7 +131,7 @@ def test_a_stored_event_keeps_the_processors_own_status_word(book: DisputeBook) 
 
 
 def test_a_money_only_event_cannot_open_a_dispute(book: DisputeBook) -> None:
-    funds_only = DisputeEvent(
+    funds_only = FundsMoved(
         provider="acme",
         event_id="evt_funds",
         dispute_id="dp_new",

@@ -10,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.disputes.lifecycle import fold
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
+from engine.disputes.model import (
+    CustomerFound,
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    EvidenceSent,
+    Funds,
+    FundsMoved,
+    Money,
+    Stage,
+    Status,
+)
 from tests.engine.strategies import BASE, dispute_events, snapshots
 
 MANY = settings(max_examples=500, deadline=None)
@@ -24,8 +35,8 @@ def event(
     *,
     funds: Funds = Funds.UNKNOWN,
     provider_status: str | None = None,
-) -> DisputeEvent:
-    return DisputeEvent(
+) -> Described:
+    return Described(
         provider="acme",
         event_id=event_id,
         dispute_id="dp_1",
@@ -75,13 +86,15 @@ def test_a_final_status_never_returns_to_an_open_one_within_its_stage(
     state = fold(data.draw(st.permutations(events)))
     assert state is not None
     latest_stage = max(
-        (e.snapshot.stage for e in events if e.snapshot and e.snapshot.stage),
+        (e.snapshot.stage for e in events if isinstance(e, Described) and e.snapshot.stage),
         key=lambda stage: stage.rank,
     )
     final_there = [
         e
         for e in events
-        if e.snapshot and e.snapshot.stage is latest_stage and e.snapshot.status.is_final
+        if isinstance(e, Described)
+        and e.snapshot.stage is latest_stage
+        and e.snapshot.status.is_final
     ]
     # Then the dispute is in the latest stage, and final if anything there was final
     assert state.stage is latest_stage
@@ -149,7 +162,7 @@ def test_stage_less_outcome_closes_the_stage_running_at_that_moment() -> None:
 def test_funds_reinstated_on_a_lost_dispute_is_not_a_win() -> None:
     # Given a lost dispute whose funds are then reinstated (a refund of the fee, say)
     lost = event("evt_1", 0, Status.LOST, funds=Funds.DEBITED)
-    reinstated = DisputeEvent(
+    reinstated = FundsMoved(
         provider="acme",
         event_id="evt_2",
         dispute_id="dp_1",
@@ -173,13 +186,12 @@ def test_engine_acceptance_turns_the_processors_lost_into_accepted() -> None:
 
 def test_open_reads_under_review_once_evidence_was_handed_over() -> None:
     active = event("evt_active", 0, Status.OPEN, provider_status="active")
-    sent = DisputeEvent(
+    sent = EvidenceSent(
         provider="acme",
         event_id="engine:evidence_sent:dp_1:v1",
         dispute_id="dp_1",
         type="engine.evidence_sent",
         occurred_at=BASE + timedelta(seconds=3),
-        evidence_sent=True,
     )
     before = fold([active])
     after = fold([active, sent])
@@ -189,7 +201,7 @@ def test_open_reads_under_review_once_evidence_was_handed_over() -> None:
 
 
 def test_nothing_to_fold_without_a_description_of_the_dispute() -> None:
-    money_only = DisputeEvent(
+    money_only = FundsMoved(
         provider="acme",
         event_id="evt_1",
         dispute_id="dp_1",
@@ -205,7 +217,7 @@ def test_the_customer_fills_gaps_but_never_overrides_the_processor() -> None:
     from engine.disputes.model import CustomerIdentity
 
     anonymous = event("evt_1", 0, Status.NEEDS_RESPONSE)
-    identified = DisputeEvent(
+    identified = CustomerFound(
         provider="acme",
         event_id="engine:customer:dp_1:x",
         dispute_id="dp_1",
@@ -222,7 +234,7 @@ def test_the_customer_fills_gaps_but_never_overrides_the_processor() -> None:
     )
     assert anonymous.snapshot is not None  # narrows for the type checker; event() always sets it
     # A later description by the processor that names the customer wins over the engine's
-    named = DisputeEvent(
+    named = Described(
         provider="acme",
         event_id="evt_2",
         dispute_id="dp_1",

@@ -10,8 +10,9 @@ import msgspec
 
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import (
+    CustomerFound,
     CustomerIdentity,
-    DisputeEvent,
+    Described,
     DisputeSnapshot,
     Funds,
     Money,
@@ -21,8 +22,8 @@ from engine.disputes.model import (
 from tests.engine.strategies import BASE
 
 
-def described(event_id: str, seconds: int, status: Status, stage: Stage | None) -> DisputeEvent:
-    return DisputeEvent(
+def described(event_id: str, seconds: int, status: Status, stage: Stage | None) -> Described:
+    return Described(
         provider="acme",
         event_id=event_id,
         dispute_id="dp_1",
@@ -63,7 +64,7 @@ def test_an_outcome_just_before_a_stage_opened_belongs_to_the_earlier_stage() ->
 def test_the_customer_id_email_and_name_each_come_from_their_own_field() -> None:
     # Given a dispute and the engine's own identification of its customer
     dispute = described("evt_1", 0, Status.NEEDS_RESPONSE, Stage.CHARGEBACK)
-    identified = DisputeEvent(
+    identified = CustomerFound(
         provider="acme",
         event_id="engine:customer:dp_1:x",
         dispute_id="dp_1",

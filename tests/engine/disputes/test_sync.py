@@ -10,24 +10,24 @@ from sqlalchemy import func, select
 
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, SyncRun
-from engine.disputes.model import DisputeEvent, Funds, Status
+from engine.disputes.model import Funds, FundsMoved, Status
 from engine.disputes.sync import last_reports, sync_provider
 from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
-from tests.engine.acme import AcmeProvider
 from tests.engine.disputes.test_ingest import dispute_event
 from tests.engine.strategies import BASE
+from tests.support.acme import AcmeProvider
 
 
 @pytest.fixture
 def runtime(make_settings: MakeSettings) -> Iterator[Runtime]:
     plugins = Plugins(
-        create_plugin_manager(builtins=(), entry_points=False, extra=["tests.engine.acme"])
+        create_plugin_manager(builtins=(), entry_points=False, extra=["tests.support.acme"])
     )
     runtime = Runtime(make_settings(), plugins)
     upgrade(runtime.database)
-    AcmeProvider.disputes = [
+    AcmeProvider.listed = [
         dispute_event(
             f"sync_{i}", Status.NEEDS_RESPONSE if i % 2 else Status.WON, dispute_id=f"dp_{i}"
         )
@@ -58,7 +58,7 @@ def test_re_running_a_sync_duplicates_nothing(runtime: Runtime) -> None:
 
 def test_one_disputes_failure_is_recorded_and_the_sync_goes_on(runtime: Runtime) -> None:
     # Given a dispute the engine cannot place (only a money movement, no description)
-    broken = DisputeEvent(
+    broken = FundsMoved(
         provider="acme",
         event_id="sync_broken",
         dispute_id="dp_broken",
@@ -66,7 +66,7 @@ def test_one_disputes_failure_is_recorded_and_the_sync_goes_on(runtime: Runtime)
         occurred_at=BASE + timedelta(seconds=1),
         funds=Funds.DEBITED,
     )
-    AcmeProvider.disputes.insert(3, broken)
+    AcmeProvider.listed.insert(3, broken)
     report = sync_provider(runtime, "acme")
     assert (report.state, report.seen, report.new, report.failed) == ("finished", 11, 10, 1)
     assert report.errors[0]["dispute_id"] == "dp_broken"

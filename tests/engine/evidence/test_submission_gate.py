@@ -13,13 +13,22 @@ from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EventSource, Submission
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.model import DisputeEvent, DisputeSnapshot, Funds, Money, Stage, Status
-from engine.evidence.submission import submission_blocker
+from engine.disputes.model import (
+    Described,
+    DisputeEvent,
+    DisputeSnapshot,
+    Funds,
+    Money,
+    Stage,
+    Status,
+)
+from engine.evidence.book import submission_blocker
 from tests.engine.strategies import BASE
+from tests.support.acme import AcmeProvider
 
 
 def needs_response(dispute_id: str) -> DisputeEvent:
-    return DisputeEvent(
+    return Described(
         provider="acme",
         event_id=f"evt_{dispute_id}",
         dispute_id=dispute_id,
@@ -65,7 +74,7 @@ def record(database: Database, dispute_id: str, version: int, state: str) -> Non
 def blocker(database: Database, dispute_id: str, version: int) -> str | None:
     with database.reading() as session:
         dispute = session.scalars(select(Dispute).where(Dispute.dispute_id == dispute_id)).one()
-        return submission_blocker(session, dispute, version)
+        return submission_blocker(session, dispute, version, AcmeProvider(), now=BASE)
 
 
 def test_already_submitted_is_judged_per_dispute(database: Database) -> None:

@@ -31,10 +31,7 @@ from engine.storage import EvidenceStorage
 class AcmeProvider(DisputeProvider):
     id = "acme"
     display_name = "Acme Pay"
-    capabilities = Capabilities(
-        verifies_signatures=True, supports_evidence_api=False,
-        supports_accept=False, provides_deadline=False,
-    )
+    capabilities = Capabilities(supports_evidence_api=False, supports_accept=False)
 
     @classmethod
     def from_settings(cls, settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +72,7 @@ def _running(database: Database) -> Tallies:
     )
 
 
-def _check(database: Database, batch: list[DisputeEvent]) -> None:
+def _check(database: Database, batch: Sequence[DisputeEvent]) -> None:
     upgrade(database)
     book = DisputeBook(database)
     for event in batch:

@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from emulators.paystand import PaystandEmulator
 from engine.db.models import EvidenceVersion
-from engine.evidence.pipeline import Outcome, regenerate, respond
+from engine.evidence.pipeline import Outcome, respond
 from engine.work.queue import WorkReason
 from tests.engine.evidence.packet.pdfs import text_of
 from tests.providers.paystand.conftest import LiveApp
 from tests.providers.paystand.test_manual_submission import active_dispute
+from tests.support.evidence import regenerate
 
 
 def test_an_active_dispute_gets_a_packet_for_manual_submission(

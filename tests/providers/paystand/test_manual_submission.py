@@ -9,7 +9,7 @@ from sqlalchemy import select
 from emulators.paystand import PaystandEmulator
 from engine.db.models import Dispute, EvidenceState, EvidenceVersion, Submission, WorkState
 from engine.evidence.model import EvidencePacket, EvidenceText, TextField, validate_packet
-from engine.evidence.submission import SubmissionRefused, record_manual_submission, submit_version
+from engine.evidence.submission import SubmissionRefused, submit_version
 from engine.work.queue import WorkReason
 from tests.providers.paystand.conftest import LiveApp
 from tests.providers.paystand.helpers import dispute_row
@@ -53,7 +53,13 @@ def test_the_engine_refuses_to_submit_through_an_api_paystand_does_not_have(
 ) -> None:
     _, dispute_pk = active_dispute(live_app, emulator)
     with pytest.raises(SubmissionRefused, match="Paystand has no evidence API: send the packet"):
-        submit_version(live_app.runtime, dispute_pk, 1, EvidencePacket())
+        submit_version(
+            live_app.runtime.evidence,
+            live_app.runtime.provider("paystand"),
+            dispute_pk,
+            1,
+            EvidencePacket(),
+        )
     with live_app.runtime.database.reading() as session:
         assert session.scalars(select(Submission)).all() == []
 
@@ -64,7 +70,7 @@ def test_marking_the_packet_sent_turns_active_into_under_review_once(
     dispute_id, dispute_pk = active_dispute(live_app, emulator)
     prepare_packet(live_app, dispute_pk)
     # When a person confirms they handed version 1 to Paystand
-    record_manual_submission(live_app.runtime, dispute_pk, 1, "emailed to disputes@paystand")
+    live_app.runtime.evidence.record_manual(dispute_pk, 1, "emailed to disputes@paystand")
     # Then the dispute reads under review and the evidence as sent by hand
     row = dispute_row(live_app.runtime, dispute_id)
     assert row is not None
@@ -80,7 +86,7 @@ def test_marking_the_packet_sent_turns_active_into_under_review_once(
         )
     # And a second confirmation is refused
     with pytest.raises(SubmissionRefused, match="already recorded as sent"):
-        record_manual_submission(live_app.runtime, dispute_pk, 1, "again")
+        live_app.runtime.evidence.record_manual(dispute_pk, 1, "again")
     # And Paystand repeating "active" later keeps it under review; the outcome still lands
     emulator.deliver(emulator.state.transition(dispute_id, "active", reason="fraudulent"))
     assert dispute_row(live_app.runtime, dispute_id).status == "under_review"  # type: ignore[union-attr]
@@ -106,4 +112,10 @@ def test_bank_disputes_say_they_cannot_be_contested(
     row = dispute_row(live_app.runtime, dispute["id"])
     assert row is not None
     with pytest.raises(SubmissionRefused, match=r"bank \(ACH\) disputes are final"):
-        submit_version(live_app.runtime, row.id, 1, EvidencePacket())
+        submit_version(
+            live_app.runtime.evidence,
+            live_app.runtime.provider("paystand"),
+            row.id,
+            1,
+            EvidencePacket(),
+        )

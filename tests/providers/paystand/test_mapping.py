@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from engine.disputes.model import Funds, Money, Reason, Stage, Status
 from providers.paystand.consts import STATUSES
 from providers.paystand.mapping import (
-    UnreadableDispute,
+    UnreadableRecord,
     json_decoder,
     read_resource,
     to_event,
@@ -178,15 +178,15 @@ def test_snapshot_ids_are_stable_for_an_unchanged_dispute_and_change_with_it() -
     ],
 )
 def test_unreadable_dispute_is_refused_with_a_reason(bad: dict[str, Any]) -> None:
-    with pytest.raises(UnreadableDispute, match="Paystand dispute"):
+    with pytest.raises(UnreadableRecord, match="Paystand dispute"):
         to_event(resource(**bad))
 
 
 def test_an_unreadable_dispute_is_named_by_its_id_or_a_question_mark() -> None:
     named = resource(fees=[{"amount": 35}])
-    with pytest.raises(UnreadableDispute, match=f"Paystand dispute {named['id']} cannot be read"):
+    with pytest.raises(UnreadableRecord, match=f"Paystand dispute {named['id']} cannot be read"):
         to_event(named)
-    with pytest.raises(UnreadableDispute, match=r"Paystand dispute \? cannot be read"):
+    with pytest.raises(UnreadableRecord, match=r"Paystand dispute \? cannot be read"):
         to_event(resource(id=None))
 
 
@@ -224,7 +224,7 @@ def test_any_decimal_string_round_trips_exactly(units: int, places: int) -> None
 def test_text_is_either_an_exact_amount_or_refused(text: str) -> None:
     try:
         snapshot = to_snapshot(read_resource(resource(amount=text)))
-    except UnreadableDispute:
+    except UnreadableRecord:
         return
     assert snapshot.money.amount == Decimal(text.strip())
     assert "e" not in text

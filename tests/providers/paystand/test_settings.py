@@ -19,10 +19,8 @@ def test_the_builtin_plugin_registers_paystand() -> None:
     providers = Plugins.load().providers
     assert providers["paystand"] is PaystandProvider
     capabilities = PaystandProvider.capabilities
-    assert not capabilities.verifies_signatures
     assert not capabilities.supports_evidence_api
     assert not capabilities.supports_accept
-    assert not capabilities.provides_deadline
     assert capabilities.supports_sync
 
 

@@ -97,9 +97,11 @@ def test_an_unreadable_dispute_does_not_hold_back_the_others(
     ids = open_disputes(emulator, 5)
     emulator.state.set_state(ids[2], amount=12.5)  # a number, not a decimal string
     report = sync_provider(runtime, "paystand")
-    assert report.state == "failed"
-    assert report.error is not None
-    assert ids[2] in report.error
+    # The run finishes: the unreadable one is recorded against its id, the rest are stored
+    assert report.state == "finished"
+    assert (report.seen, report.new, report.failed) == (5, 4, 1)
+    assert [entry["dispute_id"] for entry in report.errors] == [ids[2]]
+    assert "cannot be read" in report.errors[0]["error"]
     assert count_disputes(runtime) == 4
 
 

@@ -107,7 +107,9 @@ def drain_queue(
     while (claim := claim_next(runtime.database, worker_id)) is not None:
         pk, _reason = claim
         try:
-            outcomes[pk] = submit_version(runtime, pk, 1, packet)
+            outcomes[pk] = submit_version(
+                runtime.evidence, runtime.provider("stripe"), pk, 1, packet
+            )
         except ProviderUnavailable as error:
             with runtime.database.transaction() as session:
                 retry_later(

@@ -30,7 +30,7 @@ from engine.evidence.submission import submit_version
 from tests.providers.stripe.conftest import make_packet
 
 runtime = Runtime(load_settings())
-outcome = submit_version(runtime, int(sys.argv[1]), 1, make_packet(Path(sys.argv[2])))
+outcome = submit_version(runtime.evidence, runtime.provider("stripe"), int(sys.argv[1]), 1, make_packet(Path(sys.argv[2])))
 print(outcome.state, flush=True)
 """
 

@@ -71,11 +71,18 @@ def test_a_second_submission_is_refused_by_the_engine(
 ) -> None:
     dispute = stripe_emulator.state.add_dispute()
     pk = stored(stripe_runtime, dispute)
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "succeeded"
+    )
     before = len(stripe_emulator.requests)
     for version in (1, 2):
         with pytest.raises(SubmissionRefused, match="already"):
-            submit_version(stripe_runtime, pk, version, packet)
+            submit_version(
+                stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, version, packet
+            )
     assert len(stripe_emulator.requests) == before
     assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
 
@@ -91,7 +98,7 @@ def test_stripe_already_holding_a_submission_blocks_ours(
     with stripe_runtime.database.reading() as session:
         assert session.get_one(Dispute, pk).work_state == "idle"
     with pytest.raises(SubmissionRefused, match="already has 1 submission"):
-        submit_version(stripe_runtime, pk, 1, packet)
+        submit_version(stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet)
     assert not [r for r in stripe_emulator.requests if r.method == "POST"]
 
 
@@ -106,7 +113,7 @@ def test_never_when_due_by_is_zero_or_past(
     dispute = stripe_emulator.state.add_dispute(due_by=deadline)
     pk = stored(stripe_runtime, dispute)
     with pytest.raises(SubmissionRefused, match=r"deadline|no response"):
-        submit_version(stripe_runtime, pk, 1, packet)
+        submit_version(stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet)
     assert not [r for r in stripe_emulator.requests if r.method == "POST"]
 
 
@@ -173,7 +180,9 @@ def test_a_packet_over_stripes_limits_is_refused_before_any_upload(
     }
     dispute = stripe_emulator.state.add_dispute()
     pk = stored(stripe_runtime, dispute)
-    outcome = submit_version(stripe_runtime, pk, 1, packets[case])
+    outcome = submit_version(
+        stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packets[case]
+    )
     assert outcome.state == "rejected"
     assert expected in outcome.message
     assert not [r for r in stripe_emulator.requests if r.method == "POST"]
@@ -188,7 +197,9 @@ def test_a_stripe_400_is_recorded_with_stripes_message_and_not_retried(
     pk = stored(stripe_runtime, dispute)
     stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) - 1)
     # When the engine submits
-    outcome = submit_version(stripe_runtime, pk, 1, packet)
+    outcome = submit_version(
+        stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+    )
     # Then Stripe's refusal is recorded word for word, and the update was sent once
     assert outcome.state == "rejected"
     assert outcome.message == (
@@ -212,7 +223,12 @@ def test_429_and_500_are_retried_and_submit_once(
     pk = stored(stripe_runtime, dispute)
     stripe_emulator.faults.add_rule("POST", r"/v1/files", "429", times=1)
     stripe_emulator.faults.add_rule("POST", UPDATE, "500", times=2)
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "succeeded"
+    )
     assert [r.status for r in stripe_emulator.requests_for("POST", r"/v1/files")] == [429, 200]
     assert [r.status for r in stripe_emulator.requests_for("POST", UPDATE)] == [500, 500, 200]
     assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
@@ -228,7 +244,12 @@ def test_a_request_hanging_past_the_timeout_is_retried(
     pk = stored(stripe_runtime, dispute)
     stripe_emulator.faults.hang_seconds = 3  # the client gives up after 2 s
     stripe_emulator.faults.add_rule("POST", UPDATE, "hang", times=1)
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "succeeded"
+    )
     assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
 
 
@@ -242,14 +263,19 @@ def test_stripe_down_beyond_retries_leaves_a_pending_submission_that_resumes_onc
     pk = stored(stripe_runtime, dispute)
     stripe_emulator.faults.add_rule("POST", UPDATE, "500")
     with pytest.raises(ProviderUnavailable):
-        submit_version(stripe_runtime, pk, 1, packet)
+        submit_version(stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet)
     [record] = submissions(stripe_runtime)
     assert record.state == "pending"
     assert "Stripe failed" in (record.error or "")
     assert len(stripe_emulator.requests_for("POST", UPDATE)) == 5  # 1 + max_network_retries
     # When Stripe is back, the same version resumes under the same keys
     stripe_emulator.faults.clear()
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "succeeded"
+    )
     assert stripe_emulator.state.counters.submissions[dispute["id"]] == 1
     assert len(stripe_emulator.state.files_for()) == 1  # the upload was replayed, not repeated
 
@@ -283,7 +309,12 @@ def test_an_answer_lost_after_stripe_acted_is_replayed_not_repeated(
     stripe_emulator.faults.add_rule("POST", r"/v1/files", "drop", times=1)
     stripe_emulator.faults.add_rule("POST", UPDATE, "drop", times=1)
     # When the engine submits (the SDK retries with the same keys)
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "succeeded"
+    )
     # Then Stripe replayed its answers: one file, one submission
     assert [r.replayed for r in stripe_emulator.requests_for("POST", UPDATE)] == [False, True]
     assert [r.replayed for r in stripe_emulator.requests_for("POST", r"/v1/files")] == [False, True]
@@ -353,7 +384,12 @@ def test_a_submitted_version_is_marked_submitted_and_its_siblings_are_untouched(
     dispute = stripe_emulator.state.add_dispute()
     pk = stored(stripe_runtime, dispute)
     _versions(stripe_runtime, pk, "ready", "ready")
-    assert submit_version(stripe_runtime, pk, 2, packet).state == "succeeded"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 2, packet
+        ).state
+        == "succeeded"
+    )
     assert _version_states(stripe_runtime, pk) == {
         1: ("ready", None, False),
         2: ("submitted", None, True),
@@ -367,7 +403,9 @@ def test_a_refused_version_keeps_stripes_reason_and_no_submission_time(
     pk = stored(stripe_runtime, dispute)
     _versions(stripe_runtime, pk, "ready")
     stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) - 1)
-    outcome = submit_version(stripe_runtime, pk, 1, packet)
+    outcome = submit_version(
+        stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+    )
     assert _version_states(stripe_runtime, pk) == {1: ("rejected", outcome.message, False)}
 
 
@@ -377,9 +415,14 @@ def test_a_version_already_refused_is_not_sent_again(
     dispute = stripe_emulator.state.add_dispute()
     pk = stored(stripe_runtime, dispute)
     stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) - 1)
-    assert submit_version(stripe_runtime, pk, 1, packet).state == "rejected"
+    assert (
+        submit_version(
+            stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet
+        ).state
+        == "rejected"
+    )
     stripe_emulator.state.set_due_by(str(dispute["id"]), int(time.time()) + 86400)
     before = len(stripe_emulator.requests)
     with pytest.raises(SubmissionRefused, match=r"version 1 was already sent \(rejected\)"):
-        submit_version(stripe_runtime, pk, 1, packet)
+        submit_version(stripe_runtime.evidence, stripe_runtime.provider("stripe"), pk, 1, packet)
     assert len(stripe_emulator.requests) == before

@@ -113,7 +113,7 @@ def test_the_sync_command_runs_end_to_end(
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "disputes: DISPUTES_STRIPE_API_BASE: must be an http(s) URL, not 'ftp://nowhere'"
+        "disputes: DISPUTES_STRIPE_API_BASE: must be an http(s) URL"
     ]
 
 

@@ -17,13 +17,14 @@ from engine.db.models import (
     NotificationRow,
     Submission,
 )
-from engine.errors import DisputeUnknown, ProviderUnavailable
-from engine.evidence.pipeline import Outcome, regenerate, respond
+from engine.errors import DisputeMissing, ProviderUnavailable
+from engine.evidence.pipeline import Outcome, respond
 from engine.runtime import Runtime
 from engine.testing import make_dispute_event, make_dispute_state
 from engine.work.queue import WorkReason
 from tests.engine.evidence.pipeline.conftest import RuntimeFactory
 from tests.engine.evidence.pipeline.testpay import ProcessorServer
+from tests.support.evidence import regenerate
 
 
 def seed(runtime: Runtime, **overrides: object) -> int:
@@ -79,8 +80,9 @@ def test_a_dispute_is_answered_once_with_both_pdfs_archived_and_announced(
     (version,) = versions(runtime, dispute_pk)
     assert version.state == "submitted"
     assert version.submitted_at is not None
-    assert version.fields["_receipt_url"].startswith("file://")
-    assert version.fields["_service_doc_url"].startswith("file://")
+    # (storage locations live on the archived files, never among the text fields)
+    assert not any(name.endswith("_url") for name in version.fields)
+    assert all(record["url"].startswith("file://") for record in version.files)
     by_kind = {record["kind"]: record for record in version.files}
     for sent_file in sent["files"]:
         record = by_kind[sent_file["field"]]
@@ -275,7 +277,7 @@ def test_a_closed_dispute_is_skipped_by_the_worker(
 
 def test_regenerate_names_an_unknown_dispute(make_runtime: RuntimeFactory) -> None:
     runtime = make_runtime()
-    with pytest.raises(DisputeUnknown, match="no testpay dispute 'dp_nope'"):
+    with pytest.raises(DisputeMissing, match="no testpay dispute 'dp_nope'"):
         regenerate(runtime, "testpay", "dp_nope")
 
 
@@ -301,12 +303,11 @@ def test_the_crash_resume_path_holds_on_postgresql(
 def test_regenerate_after_a_manual_hand_over_says_it_was_sent_by_hand(
     make_runtime: RuntimeFactory,
 ) -> None:
-    from engine.evidence.submission import record_manual_submission
 
     runtime = make_runtime()
     dispute_pk = seed(runtime, provider="manualpay", dispute_id="ps_2")
     respond(runtime, dispute_pk, WorkReason.RESPOND)
-    record_manual_submission(runtime, dispute_pk, 1, "emailed to the dispute team")
+    runtime.evidence.record_manual(dispute_pk, 1, "emailed to the dispute team")
 
     outcome = regenerate(runtime, "manualpay", "ps_2")
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.db.models import Dispute, EvidenceState, NotificationRow, WorkState
-from engine.evidence.pipeline import Outcome, regenerate, respond
+from engine.evidence.pipeline import Outcome, respond
 from engine.evidence.submit_policy.deadline import queue_deadline_submissions
 from engine.runtime import Runtime
 from engine.work.queue import WorkReason
@@ -16,6 +16,7 @@ from engine.work.worker import Worker
 from tests.engine.evidence.pipeline.conftest import RuntimeFactory
 from tests.engine.evidence.pipeline.test_respond import seed
 from tests.engine.evidence.pipeline.testpay import ProcessorServer
+from tests.support.evidence import regenerate
 
 # No refund policy among the test sources: a product_unacceptable packet is incomplete.
 INCOMPLETE = {"reason": "product_unacceptable", "provider_reason": "product_unacceptable"}

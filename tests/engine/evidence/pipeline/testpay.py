@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from engine import hookimpl
-from engine.disputes.model import DisputeEvent, DisputeState
+from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.errors import DisputeUnknown, ProviderRejected, ProviderUnavailable
 from engine.evidence.model import EvidenceRules, FileField, TextField
 from engine.notifications.notifier import Notification, Notifier
@@ -117,7 +118,7 @@ class _Base(DisputeProvider):
     def iter_disputes(self) -> Iterator[DisputeEvent]:
         return iter(())
 
-    def fetch_dispute(self, dispute_id: str, account: str | None) -> DisputeEvent:
+    def fetch_dispute(self, dispute_id: str, account: str | None) -> Described:
         raise DisputeUnknown(dispute_id)
 
     @property
@@ -129,10 +130,8 @@ class TestPay(_Base):
     id = "testpay"
     display_name = "TestPay"
     capabilities = Capabilities(
-        verifies_signatures=True,
         supports_evidence_api=True,
         supports_accept=False,
-        provides_deadline=True,
     )
 
     def __init__(self, api_base: str) -> None:
@@ -142,7 +141,10 @@ class TestPay(_Base):
     def from_settings(cls, settings: Settings) -> TestPay:
         return cls(settings.require("TESTPAY_API_BASE"))
 
-    def submission_blocker(self, dispute: DisputeState) -> str | None:
+    def submission_blocker(self, dispute: DisputeState, *, now: datetime) -> str | None:
+        neutral = super().submission_blocker(dispute, now=now)
+        if neutral is not None:
+            return neutral
         if dispute.submission_count:
             return "TestPay already has evidence for this dispute"
         return None
@@ -186,10 +188,8 @@ class ManualPay(_Base):
     id = "manualpay"
     display_name = "ManualPay"
     capabilities = Capabilities(
-        verifies_signatures=False,
         supports_evidence_api=False,
         supports_accept=False,
-        provides_deadline=False,
     )
 
     @classmethod

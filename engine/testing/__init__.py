@@ -30,13 +30,13 @@ import pytest
 
 from engine.db.migrate import upgrade
 from engine.disputes.model import (
-    DisputeEvent,
-    DisputeSnapshot,
+    Described,
     DisputeState,
     Funds,
     Money,
     Stage,
     Status,
+    snapshot_of,
 )
 from engine.evidence.model import EvidenceRules
 from engine.plugins.sources import Contribution, EvidenceSource
@@ -145,31 +145,12 @@ def make_dispute_state(**overrides: Any) -> DisputeState:
     return DisputeState(**values)
 
 
-def make_dispute_event(
-    state: DisputeState | None = None, event_id: str | None = None
-) -> DisputeEvent:
+def make_dispute_event(state: DisputeState | None = None, event_id: str | None = None) -> Described:
     """An event describing ``state`` (default :func:`make_dispute_state`), to seed the book:
     ``runtime.book.apply_one(make_dispute_event(), source=EventSource.SYNC)``."""
     state = state or make_dispute_state()
-    snapshot = DisputeSnapshot(
-        stage=state.stage,
-        status=state.status,
-        provider_status=state.provider_status,
-        reason=state.reason,
-        provider_reason=state.provider_reason,
-        money=state.money,
-        funds=state.funds,
-        network_reason_code=state.network_reason_code,
-        respond_by=state.respond_by,
-        payment_id=state.payment_id,
-        customer_id=state.customer_id,
-        customer_email=state.customer_email,
-        customer_name=state.customer_name,
-        created_at=state.created_at,
-        fees=state.fees,
-        submission_count=state.submission_count,
-    )
-    return DisputeEvent(
+    snapshot = snapshot_of(state)
+    return Described(
         provider=state.provider,
         event_id=event_id or f"evt_{secrets.token_hex(8)}",
         dispute_id=state.dispute_id,
