@@ -3,6 +3,7 @@ plugin, loaded because the project is installed)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,3 +35,28 @@ def telegram() -> Iterator[TelegramEmulator]:
     """The Telegram Bot API emulator on a free loopback port (token and chat above)."""
     with TelegramEmulator(tokens={TELEGRAM_TOKEN}, chats={TELEGRAM_CHAT}) as emulator:
         yield emulator
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """A test that runs ``disputes`` in-process configures logging (web.logs) for the whole
+    process: its handler, levels and secrets are put back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            logger.setLevel(levels.get(name, logging.NOTSET))

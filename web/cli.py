@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -20,27 +20,34 @@ from engine.errors import DisputeEngineError, NotConfigured, SettingError
 from engine.plugins.manager import PluginError
 from engine.runtime import Runtime
 from engine.settings import load_settings
+from web.logs import configure_logging
 
 EXIT_FAILURE = 1
-# Third-party libraries whose INFO/DEBUG chatter (WeasyPrint's per-step progress, every HTTP
-# request) would drown the engine's own lines; they still report warnings and errors.
-VENDOR_LOGGERS = ("stripe", "httpx", "httpcore", "urllib3", "botocore", "weasyprint", "fontTools")
 EXIT_USAGE = 2
 
 Command = Callable[[argparse.Namespace], int]
 
 
+@dataclass
+class LoggingChoice:
+    verbosity: int = 0
+    service: bool = False
+    """A long-running command (serve, worker, demo): the engine logs at INFO."""
+
+
+_logging = LoggingChoice()
+"""What ``main`` was asked for, for :func:`_runtime` to configure again with the settings."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for name in VENDOR_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
     command: Command = args.command
     try:
+        # From the environment first, so even a command that fails early logs in one format;
+        # _runtime() configures again once the settings (and so every secret) are read.
+        _logging.verbosity, _logging.service = args.verbose, args.service
+        configure_logging(args.verbose, service=args.service)
         return command(args)
     except (SettingError, NotConfigured, PluginError) as error:
         print(f"disputes: {error}", file=sys.stderr)
@@ -86,7 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="disputes", description="Fight payment disputes automatically."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log progress to stderr (-vv: everything, at DEBUG level)",
+    )
+    parser.set_defaults(service=False)
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {version('dispute-engine')}"
     )
@@ -94,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     # given "-v" from resetting a "-v" given before it.
     verbosity = argparse.ArgumentParser(add_help=False)
     verbosity.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     add_command = partial(commands.add_parser, parents=[verbosity])
@@ -107,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
-    serve.set_defaults(command=_serve)
+    serve.set_defaults(command=_serve, service=True)
 
     sync = add_command(
         "sync",
@@ -123,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run the evidence worker alone (for scale-out)",
         description="Claim queued evidence work from the database and process it until stopped.",
     )
-    worker.set_defaults(command=_worker)
+    worker.set_defaults(command=_worker, service=True)
 
     regen = add_command(
         "regen",
@@ -181,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-dir", type=Path, help="keep the demo's files here (default: a temp dir)"
     )
-    demo.set_defaults(command=_demo)
+    demo.set_defaults(command=_demo, service=True)
 
     db = add_command("db", help="database maintenance")
     db_commands = db.add_subparsers(title="db commands", required=True, metavar="COMMAND")
@@ -196,7 +210,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _runtime() -> Runtime:
-    runtime = Runtime(load_settings())
+    settings = load_settings()
+    # Now every secret is known (the TOML file's too): the same logging, fully redacted.
+    configure_logging(_logging.verbosity, settings=settings, service=_logging.service)
+    runtime = Runtime(settings)
     # Open the storage now: a scheme no plugin handles, or a malformed URL for the one that
     # does, is a setting error at start-up (exit 2), not a failed evidence build hours later.
     _ = runtime.storage
@@ -243,13 +260,14 @@ def _serve(args: argparse.Namespace) -> int:
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
     proxy_options = uvicorn_proxy_options(runtime.settings)
     app = create_app(runtime, worker=Worker.for_service(runtime))
-    # uvicorn's access log prints query strings (``?key=``): the app logs paths only.
-    logging.getLogger("disputes.access").setLevel(logging.INFO)
+    # uvicorn's access log prints query strings (``?key=``): the app logs paths only. Its
+    # logging config would replace web.logs' handler, its level the one chosen there.
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_config=None,
+        log_level=None,
         access_log=False,
         **proxy_options,
     )

@@ -31,7 +31,8 @@ from web.dashboard.fraud_warnings import FraudWarningPageController
 from web.export.csv_list import DisputeCsvController
 from web.files import FileController
 from web.labels import label, money_of, when_filter
-from web.security import access_log_middleware, add_security_headers, install_log_redaction
+from web.metrics import metrics
+from web.security import access_log_middleware, add_security_headers, log_server_error
 from web.throttle import KeyThrottle
 from web.webhooks import WebhookController
 
@@ -97,7 +98,6 @@ class DisputesPlugin(InitPluginProtocol):
             runtime.settings.dashboard_key,
             always_secure=public_url.startswith("https://"),
         )
-        install_log_redaction()
 
         def provide_runtime() -> Runtime:
             return runtime
@@ -106,6 +106,7 @@ class DisputesPlugin(InitPluginProtocol):
             [
                 healthz,
                 readyz,
+                metrics,
                 WebhookController,
                 DashboardController,
                 DisputeApiController,
@@ -127,6 +128,10 @@ class DisputesPlugin(InitPluginProtocol):
         )
         app_config.middleware = [access_log_middleware, *app_config.middleware]
         app_config.before_send.append(add_security_headers)
+        # Logging is configured once per process (web.logs), not by the app: Litestar's own
+        # config would reset the root logger's level and handlers at start-up.
+        app_config.logging_config = None
+        app_config.after_exception.append(log_server_error)
         app_config.openapi_config = OpenAPIConfig(
             title="Dispute engine API",
             version="1",

@@ -1,8 +1,7 @@
 """Response headers every page gets, and an access log that cannot leak the dashboard key.
 
 uvicorn's own access log prints the query string (``?key=…``): ``disputes serve`` turns it off
-and this middleware logs the path alone. :class:`RedactKeyFilter` also scrubs any ``key=``
-from the ``uvicorn.access`` logger for deployments that run the app under their own server.
+and this middleware logs the path alone; :mod:`web.redaction` scrubs what any logger writes.
 """
 
 from __future__ import annotations
@@ -10,12 +9,16 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.logs import request_id
+
 access_log = logging.getLogger("disputes.access")
+error_log = logging.getLogger("disputes.web")
 
 BASE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
@@ -45,7 +48,13 @@ def add_security_headers(message: Message, scope: Scope) -> None:
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """One line per request: method, path (never the query string), status, milliseconds."""
+    """One line per request: client address, method, path (never the query string; a Paystand
+    path token hidden), status, milliseconds — and a request id, taken from a sane incoming
+    ``X-Request-ID`` (a proxy's) or made here, echoed in the response's ``X-Request-ID`` and
+    stamped on every line logged while the request is handled (:mod:`web.logs`).
+
+    The client is the TCP peer, or the address a trusted proxy forwarded: uvicorn rewrites the
+    peer only for ``DISPUTES_TRUSTED_PROXIES`` (:mod:`web.proxies`)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -53,45 +62,66 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
             return
         started = time.perf_counter()
         status = 500
+        rid = incoming_request_id(scope) or uuid.uuid4().hex
+        token = request_id.set(rid)
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await app(scope, receive, recording_send)
         finally:
+            client = scope.get("client")
+            address = client[0] if client else "-"
+            method = scope.get("method", "?")
+            path = _PAYSTAND_TOKEN.sub(r"\g<1>[redacted]", scope.get("path", "?"))
+            duration = round((time.perf_counter() - started) * 1000, 1)
             access_log.info(
-                "%s %s %d %.0fms",
-                scope.get("method", "?"),
-                scope.get("path", "?"),
+                "%s %s %d %.0fms client=%s",
+                method,
+                path,
                 status,
-                (time.perf_counter() - started) * 1000,
+                duration,
+                address,
+                extra={
+                    "client": address,
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": duration,
+                },
             )
+            request_id.reset(token)
 
     return middleware
 
 
-_KEY_IN_QUERY = re.compile(r"([?&]key=)[^&\s\"]*", re.IGNORECASE)
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_PAYSTAND_TOKEN = re.compile(r"^(/webhooks/paystand/)[^/]+")
 
 
-class RedactKeyFilter(logging.Filter):
-    """Replaces the value of any ``key=`` query parameter in a log record with ``***``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                _KEY_IN_QUERY.sub(r"\1***", arg) if isinstance(arg, str) else arg
-                for arg in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
-        if isinstance(record.msg, str):
-            record.msg = _KEY_IN_QUERY.sub(r"\1***", record.msg)
-        return True
+def incoming_request_id(scope: Scope) -> str | None:
+    """The ``X-Request-ID`` a client or proxy sent, if it is a plain token of at most 128
+    characters (letters, digits, ``._:-``); anything else is replaced, never logged."""
+    for name, value in scope.get("headers", []):
+        if bytes(name).lower() == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            return text if _SANE_REQUEST_ID.fullmatch(text) else None
+    return None
 
 
-def install_log_redaction() -> None:
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactKeyFilter) for f in logger.filters):
-        logger.addFilter(RedactKeyFilter())
+async def log_server_error(exception: Exception, scope: Scope) -> None:
+    """An ``after_exception`` hook: an error that becomes a 5xx is logged with its traceback
+    (through the redacting handler); a 4xx is the client's doing and its access line says
+    enough."""
+    status = getattr(exception, "status_code", 500)
+    if isinstance(status, int) and status < 500:
+        return
+    path = _PAYSTAND_TOKEN.sub(r"\g<1>[redacted]", scope.get("path", "?"))
+    error_log.error(
+        "%s %s failed: %s", scope.get("method", "?"), path, exception, exc_info=exception
+    )

@@ -98,7 +98,10 @@ def run_demo(*, port: int | None, data_dir: Path | None, out: TextIO = sys.stdou
         upgrade(runtime.database)
         app = create_app(runtime, worker=Worker.for_service(runtime))
         server = uvicorn.Server(
-            uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False)
+            # Logging is web.logs' (configured by the CLI): uvicorn must not replace it.
+            uvicorn.Config(
+                app, host=HOST, port=port, log_config=None, log_level=None, access_log=False
+            )
         )
         banner = f"Dashboard: {engine_url}/disputes?key={dashboard_key}\nCtrl-C stops everything."
         syncer = threading.Thread(
