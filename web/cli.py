@@ -213,11 +213,7 @@ def _runtime() -> Runtime:
     settings = load_settings()
     # Now every secret is known (the TOML file's too): the same logging, fully redacted.
     configure_logging(_logging.verbosity, settings=settings, service=_logging.service)
-    runtime = Runtime(settings)
-    # Open the storage now: a scheme no plugin handles, or a malformed URL for the one that
-    # does, is a setting error at start-up (exit 2), not a failed evidence build hours later.
-    _ = runtime.storage
-    return runtime
+    return Runtime(settings)
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -258,6 +254,9 @@ def _serve(args: argparse.Namespace) -> int:
     runtime.configured_providers()
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
+    # The storage too: a scheme no plugin handles, or a malformed URL for the one that does,
+    # is one line at start-up (exit 2), not a failed evidence build hours later.
+    runtime.storage  # noqa: B018
     proxy_options = uvicorn_proxy_options(runtime.settings)
     app = create_app(runtime, worker=Worker.for_service(runtime))
     # uvicorn's access log prints query strings (``?key=``): the app logs paths only. Its
@@ -324,6 +323,7 @@ def _worker(args: argparse.Namespace) -> int:
     runtime.configured_providers()  # a malformed provider setting: one line, now
     upgrade(runtime.database)
     runtime.notifiers  # noqa: B018 - a bad notifier setting fails here, in one line
+    runtime.storage  # noqa: B018 - and a bad storage URL
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -90,7 +90,7 @@ def test_an_unreachable_stripe_is_one_line_without_vendor_boilerplate(tmp_path: 
 
 
 def test_a_storage_scheme_no_plugin_handles_stops_start_up_in_one_line(tmp_path: Path) -> None:
-    result = run(tmp_path, "db", "upgrade", storage_url="ftp://files.example")
+    result = run(tmp_path, "worker", storage_url="ftp://files.example")
     assert result.returncode == 2
     assert one_line(result) == (
         "disputes: DISPUTES_STORAGE_URL: no storage plugin handles ftp:// (installed: file, s3)"
