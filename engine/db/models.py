@@ -27,7 +27,7 @@ from engine.db.fraud_warnings import EarlyFraudWarning as EarlyFraudWarning  # r
 from engine.db.tallies import DisputeTally as DisputeTally  # registers the tables
 from engine.db.tallies import FeeTally as FeeTally
 from engine.db.tallies import MonthTally as MonthTally
-from engine.disputes.model import Funds, Stage, Status
+from engine.disputes.model import Funds, Reason, Stage, Status
 
 JSONType = JSON()
 
@@ -171,7 +171,7 @@ class Dispute(Base):
     status: Mapped[Status] = mapped_column(StrEnumColumn(Status, 32), index=True)
     provider_status: Mapped[str] = mapped_column(Text)
     """The processor's own word, verbatim: unknown future statuses are kept, never cut."""
-    reason: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[Reason] = mapped_column(StrEnumColumn(Reason, 64))
     """A :class:`Reason` value (typed as text until ``DisputeSnapshot.reason`` is)."""
     provider_reason: Mapped[str | None] = mapped_column(Text)
     network_reason_code: Mapped[str | None] = mapped_column(String(64))

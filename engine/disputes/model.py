@@ -104,7 +104,7 @@ class DisputeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     stage: Stage | None
     status: Status
     provider_status: str
-    reason: str
+    reason: Reason
     provider_reason: str | None
     money: Money
     funds: Funds = Funds.UNKNOWN
@@ -183,7 +183,7 @@ class DisputeState(msgspec.Struct, frozen=True, kw_only=True):
     stage: Stage
     status: Status
     provider_status: str
-    reason: str
+    reason: Reason
     provider_reason: str | None
     money: Money
     funds: Funds

@@ -105,7 +105,7 @@ def to_snapshot(resource: DisputeResource) -> DisputeSnapshot:
         stage=STAGE,
         status=status,
         provider_status=resource.status,
-        reason=REASONS.get(resource.reason or "", Reason.GENERAL).value,
+        reason=REASONS.get(resource.reason or "", Reason.GENERAL),
         provider_reason=resource.reason,
         money=money,
         funds=funds,

@@ -44,10 +44,10 @@ def stage_and_status(provider_status: str) -> tuple[Stage | None, Status]:
     return STATUS_MAP.get(provider_status, UNKNOWN_STATUS)
 
 
-def neutral_reason(provider_reason: str | None) -> str:
+def neutral_reason(provider_reason: str | None) -> Reason:
     if provider_reason is None:
-        return Reason.GENERAL.value
-    return REASON_MAP.get(provider_reason, Reason.GENERAL).value
+        return Reason.GENERAL
+    return REASON_MAP.get(provider_reason, Reason.GENERAL)
 
 
 def minor_to_money(units: int, currency: str) -> Money:

@@ -15,6 +15,7 @@ from engine.disputes.model import (
     Funds,
     FundsMoved,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -39,7 +40,7 @@ def snapshots(
         stage=stage,
         status=status,
         provider_status=draw(st.one_of(st.just(status.value), provider_words)),
-        reason="general",
+        reason=Reason.GENERAL,
         provider_reason=draw(st.one_of(st.none(), provider_words)),
         money=Money(amount=Decimal("49.00"), currency="USD"),
         funds=draw(st.sampled_from(Funds)),

@@ -21,6 +21,7 @@ from engine.disputes.model import (
     DisputeSnapshot,
     Funds,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -129,7 +130,7 @@ def event_for(
             stage=stage,
             status=status,
             provider_status=f"raw_{status.value}",
-            reason=reason,
+            reason=Reason(reason),
             provider_reason=reason,
             money=Money(amount=Decimal(amount), currency=currency),
             funds=Funds.DEBITED,

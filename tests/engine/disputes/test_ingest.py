@@ -28,6 +28,7 @@ from engine.disputes.model import (
     DisputeSnapshot,
     Funds,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -48,7 +49,7 @@ def dispute_event(
             stage=Stage.CHARGEBACK,
             status=status,
             provider_status=status.value,
-            reason="fraudulent",
+            reason=Reason.FRAUDULENT,
             provider_reason="fraudulent",
             money=Money(amount=Decimal("798.29"), currency="USD"),
             funds=Funds.DEBITED,

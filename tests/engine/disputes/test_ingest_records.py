@@ -20,6 +20,7 @@ from engine.disputes.model import (
     Funds,
     FundsMoved,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -40,7 +41,7 @@ def dispute_event(event_id: str, status: Status, seconds: int = 0) -> DisputeEve
             stage=Stage.CHARGEBACK,
             status=status,
             provider_status=status.value,
-            reason="fraudulent",
+            reason=Reason.FRAUDULENT,
             provider_reason="fraudulent",
             money=Money(amount=Decimal("49.00"), currency="USD"),
             funds=Funds.DEBITED,

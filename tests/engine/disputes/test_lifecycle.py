@@ -19,6 +19,7 @@ from engine.disputes.model import (
     Funds,
     FundsMoved,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -46,7 +47,7 @@ def event(
             stage=stage,
             status=status,
             provider_status=provider_status or status.value,
-            reason="fraudulent",
+            reason=Reason.FRAUDULENT,
             provider_reason="fraudulent",
             money=Money(amount=Decimal("49.00"), currency="USD"),
             funds=funds,

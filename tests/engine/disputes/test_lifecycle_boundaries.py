@@ -16,6 +16,7 @@ from engine.disputes.model import (
     DisputeSnapshot,
     Funds,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -33,7 +34,7 @@ def described(event_id: str, seconds: int, status: Status, stage: Stage | None) 
             stage=stage,
             status=status,
             provider_status=status.value,
-            reason="fraudulent",
+            reason=Reason.FRAUDULENT,
             provider_reason="fraudulent",
             money=Money(amount=Decimal("49.00"), currency="USD"),
         ),

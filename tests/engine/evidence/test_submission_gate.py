@@ -19,6 +19,7 @@ from engine.disputes.model import (
     DisputeSnapshot,
     Funds,
     Money,
+    Reason,
     Stage,
     Status,
 )
@@ -38,7 +39,7 @@ def needs_response(dispute_id: str) -> DisputeEvent:
             stage=Stage.CHARGEBACK,
             status=Status.NEEDS_RESPONSE,
             provider_status="needs_response",
-            reason="fraudulent",
+            reason=Reason.FRAUDULENT,
             provider_reason="fraudulent",
             money=Money(amount=Decimal("49.00"), currency="USD"),
             funds=Funds.DEBITED,
