@@ -16,12 +16,14 @@ from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EventSource, EvidenceState, Submission
 from engine.disputes.ingest import DisputeBook
+from engine.errors import DisputeEngineError
 from engine.evidence.archive import ArchivedFile
 from engine.evidence.book import (
     SETTLED,
     EvidenceBook,
     IllegalMove,
     SubmissionRefused,
+    idempotency_key,
 )
 from engine.evidence.dossier import HELD_STATES
 from engine.testing import make_dispute_event, make_dispute_state
@@ -231,3 +233,18 @@ def test_only_the_book_writes_evidence_and_submission_state() -> None:
                 ):
                     offenders.append(f"{path}:{node.lineno}")
     assert offenders == []
+
+
+def test_an_unrecorded_version_is_named_not_guessed(book: EvidenceBook) -> None:
+    with pytest.raises(DisputeEngineError, match="^evidence version 7 is not recorded$"):
+        book.require_manual(pk(book), 7)
+    with pytest.raises(DisputeEngineError, match="^evidence version 7 is not recorded$"):
+        book.version(pk(book), 7)
+
+
+def test_idempotency_keys_stay_within_what_processors_accept() -> None:
+    # 200 characters at most, leaving room for per-call suffixes under Stripe's 255
+    prefix = len("disputes:acme::v1")
+    assert len(idempotency_key("acme", "d" * (200 - prefix), 1)) == 200
+    with pytest.raises(ValueError, match="dispute id too long"):
+        idempotency_key("acme", "d" * (201 - prefix), 1)
