@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.migrate import upgrade
-from engine.db.models import Dispute, EventSource, EvidenceState, Submission
+from engine.db.models import Dispute, EventSource, EvidenceState, EvidenceVersion, Submission
 from engine.disputes.ingest import DisputeBook
 from engine.errors import DisputeEngineError
 from engine.evidence.archive import ArchivedFile
@@ -248,3 +248,13 @@ def test_idempotency_keys_stay_within_what_processors_accept() -> None:
     assert len(idempotency_key("acme", "d" * (200 - prefix), 1)) == 200
     with pytest.raises(ValueError, match="dispute id too long"):
         idempotency_key("acme", "d" * (201 - prefix), 1)
+
+
+def test_a_failed_build_keeps_what_its_sources_reported(book: EvidenceBook) -> None:
+    # A person reading a failed version sees what each source gave before it failed
+    version, _ = book.reserve(pk(book))
+    book.fail(pk(book), version, "the packet is too large", {"designs": {"state": "ok"}})
+    with book.database.reading() as session:
+        row = session.scalars(select(EvidenceVersion)).one()
+        assert (row.state, row.error) == (EvidenceState.FAILED, "the packet is too large")
+        assert row.sources == {"designs": {"state": "ok"}}
