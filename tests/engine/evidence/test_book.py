@@ -258,3 +258,5 @@ def test_a_failed_build_keeps_what_its_sources_reported(book: EvidenceBook) -> N
         row = session.scalars(select(EvidenceVersion)).one()
         assert (row.state, row.error) == (EvidenceState.FAILED, "the packet is too large")
         assert row.sources == {"designs": {"state": "ok"}}
+    # and the dispute, holding no evidence at the processor, reads failed
+    assert dispute_state(book) is EvidenceState.FAILED
