@@ -260,3 +260,18 @@ def test_a_failed_build_keeps_what_its_sources_reported(book: EvidenceBook) -> N
         assert row.sources == {"designs": {"state": "ok"}}
     # and the dispute, holding no evidence at the processor, reads failed
     assert dispute_state(book) is EvidenceState.FAILED
+
+
+def test_a_submission_the_processor_did_not_answer_is_resumed_with_its_key_and_counted(
+    book: EvidenceBook,
+) -> None:
+    version, _ = book.reserve(pk(book))
+    book.record_built(pk(book), version, error=None, fields={}, files=[], sources={})
+    first = book.open_submission(pk(book), version, AcmeProvider())
+    book.note_unavailable(first.key, "Acme answered 503")
+    # When the worker tries again, the same key is resumed and both tries are counted
+    again = book.open_submission(pk(book), version, AcmeProvider())
+    assert again.key == first.key
+    with book.database.reading() as session:
+        row = session.scalars(select(Submission)).one()
+        assert (row.attempts, row.error, row.state) == (2, "Acme answered 503", "pending")
