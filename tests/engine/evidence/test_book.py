@@ -133,6 +133,10 @@ def test_sent_by_hand_needs_a_built_version_and_happens_once(book: EvidenceBook)
     book.require_manual(pk(book), version)
     book.record_manual(pk(book), version, "emailed")
     assert dispute_state(book) is EvidenceState.SENT_MANUALLY
+    with book.database.reading() as session:
+        sent = session.scalars(select(Submission)).one()
+        assert (sent.state, sent.attempts, sent.response) == ("manual", 1, {"note": "emailed"})
+        assert sent.finished_at is not None
     with pytest.raises(SubmissionRefused, match="already recorded as sent"):
         book.record_manual(pk(book), version, "again")
 
