@@ -60,7 +60,11 @@ def test_demo_serves_both_processors_with_a_generated_design_and_stops_on_ctrl_c
                 by_provider: dict[str, list[dict[str, object]]] = {}
                 for item in items:
                     by_provider.setdefault(item["provider"], []).append(item)
-                return by_provider if {"stripe", "paystand"} <= by_provider.keys() else None
+                statuses = {(d["provider"], d["status"]) for d in items}
+                # The demo's first sync is still reading while the page already answers: wait
+                # until both processors' disputes are in, the decided ones included.
+                expected = {("stripe", "won"), ("stripe", "lost"), ("paystand", "won")}
+                return by_provider if expected <= statuses else None
 
             disputes = _wait_for(both_providers, WORK_TIMEOUT, "disputes of both processors")
             listing = client.get("/disputes").text  # the session cookie from the key
