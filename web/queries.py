@@ -3,8 +3,6 @@ everything about it. Both views share these, so they always agree."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from engine.db.keyset import BadKeyset, decode_keyset, encode_keyset
 from engine.db.models import (
     Dispute,
     DisputeEventRow,
@@ -45,21 +44,14 @@ def _sort_key() -> ColumnElement[datetime]:
 
 
 def encode_cursor(row: Dispute) -> str:
-    moment = row.created_at or row.first_seen_at
-    text = f"{moment.isoformat()}|{row.id}"
-    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    return encode_keyset(row.created_at or row.first_seen_at, row.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _, pk = text.partition("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise BadCursor("cursor is not one this API handed out") from None
+        return decode_keyset(cursor)
+    except BadKeyset as error:
+        raise BadCursor(str(error)) from None
 
 
 def list_disputes(

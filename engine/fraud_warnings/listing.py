@@ -3,14 +3,13 @@ and ``GET /api/early-fraud-warnings`` share it). Served by ``ix_early_fraud_warn
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.db.fraud_warnings import EarlyFraudWarning
+from engine.db.keyset import BadKeyset, decode_keyset, encode_keyset
 from engine.fraud_warnings.model import FraudWarningView
 from engine.fraud_warnings.records import view_of
 
@@ -39,17 +38,11 @@ def list_warnings(
 
 
 def _encode(row: EarlyFraudWarning) -> str:
-    text = f"{row.created_at.isoformat()}|{row.id}"
-    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    return encode_keyset(row.created_at, row.id)
 
 
 def _decode(cursor: str) -> tuple[datetime, int]:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _, pk = text.partition("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise BadWarningCursor("cursor is not one this API handed out") from None
+        return decode_keyset(cursor)
+    except BadKeyset as error:
+        raise BadWarningCursor(str(error)) from None
