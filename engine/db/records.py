@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from engine.db.models import Dispute, DisputeEventRow
-from engine.db.packing import pack, unpack, unpack_json
+from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery, WebhookOutcome
+from engine.db.packing import ZLIB, pack, pack_body, unpack, unpack_json
 from engine.disputes.model import (
     CustomerFound,
     CustomerIdentity,
@@ -128,3 +128,22 @@ def _from_untagged(old: _UntaggedEvent) -> DisputeEvent:
     if old.evidence_sent:
         return EvidenceSent(**common)
     raise ValueError(f"stored event {old.event_id} is of no known kind")
+
+
+def new_delivery(
+    provider: str,
+    body: bytes,
+    outcome: WebhookOutcome,
+    *,
+    event_id: str | None = None,
+    event_type: str | None = None,
+) -> WebhookDelivery:
+    """A webhook delivery as it is kept: its body compressed, whatever it turns out to be."""
+    return WebhookDelivery(
+        provider=provider,
+        body=pack_body(body),
+        body_encoding=ZLIB,
+        event_id=event_id,
+        event_type=event_type,
+        outcome=outcome,
+    )

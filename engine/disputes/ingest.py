@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.database import Database
-from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery, WebhookOutcome
-from engine.db.packing import ZLIB, pack, pack_body
-from engine.db.records import decode_event, read_state, write_state
+from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookOutcome
+from engine.db.packing import pack
+from engine.db.records import decode_event, new_delivery, read_state, write_state
 from engine.disputes.lifecycle import fold
 from engine.disputes.model import Described, DisputeEvent, DisputeState
 from engine.plugins.provider import Accepted, Ignored, Rejected
@@ -77,12 +77,7 @@ class DisputeBook:
     ) -> DeliveryOutcome:
         """Store one webhook delivery and apply what it says, in one transaction."""
         with self.database.transaction() as session:
-            delivery = WebhookDelivery(
-                provider=provider,
-                body=pack_body(body),
-                body_encoding=ZLIB,
-                outcome=WebhookOutcome.IGNORED,
-            )
+            delivery = new_delivery(provider, body, WebhookOutcome.IGNORED)
             session.add(delivery)
             if isinstance(verdict, Rejected):
                 delivery.outcome, delivery.detail = WebhookOutcome.REJECTED, verdict.reason

@@ -19,8 +19,8 @@ from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.fraud_warnings import EarlyFraudWarning
-from engine.db.models import WebhookDelivery, WebhookOutcome
-from engine.db.packing import ZLIB, pack_body
+from engine.db.models import WebhookOutcome
+from engine.db.records import new_delivery
 from engine.fraud_warnings.model import FraudWarning, RefundDecision
 from engine.plugins.provider import FraudWarningReceived
 
@@ -44,13 +44,12 @@ class FraudWarningBook:
     ) -> WarningOutcome:
         """Store one webhook delivery and the warning it describes, in one transaction."""
         with self.database.transaction() as session:
-            delivery = WebhookDelivery(
-                provider=provider,
-                body=pack_body(body),
-                body_encoding=ZLIB,
+            delivery = new_delivery(
+                provider,
+                body,
+                WebhookOutcome.APPLIED,
                 event_id=verdict.event_id,
                 event_type=verdict.event_type,
-                outcome=WebhookOutcome.APPLIED,
             )
             session.add(delivery)
             new, changed = self.record(session, verdict.warning)
