@@ -4,7 +4,6 @@ judged per dispute, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -14,37 +13,22 @@ from engine.db.migrate import upgrade
 from engine.db.models import Dispute, EventSource, Submission
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import (
-    Described,
     DisputeEvent,
-    DisputeSnapshot,
-    Funds,
-    Money,
-    Reason,
-    Stage,
     Status,
 )
 from engine.evidence.book import submission_blocker
 from tests.engine.strategies import BASE
-from tests.support.acme import AcmeProvider
+from tests.support.acme import AcmeProvider, event_for
 
 
 def needs_response(dispute_id: str) -> DisputeEvent:
-    return Described(
-        provider="acme",
-        event_id=f"evt_{dispute_id}",
-        dispute_id=dispute_id,
-        type="dispute.created",
+    return event_for(
+        "acme",
+        f"evt_{dispute_id}",
+        dispute_id,
+        Status.NEEDS_RESPONSE,
         occurred_at=BASE,
-        snapshot=DisputeSnapshot(
-            stage=Stage.CHARGEBACK,
-            status=Status.NEEDS_RESPONSE,
-            provider_status="needs_response",
-            reason=Reason.FRAUDULENT,
-            provider_reason="fraudulent",
-            money=Money(amount=Decimal("49.00"), currency="USD"),
-            funds=Funds.DEBITED,
-            respond_by=BASE + timedelta(days=7),
-        ),
+        respond_by=BASE + timedelta(days=7),
     )
 
 
