@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from engine.db.database import Database
-from engine.disputes.ingest import AfterApply, DisputeBook
+from engine.disputes.batch import Delivery
+from engine.disputes.ingest import DisputeBook
+from engine.disputes.outcomes import AfterApply, DeliveryOutcome
 from engine.errors import NotConfigured
 from engine.evidence.book import EvidenceBook
 from engine.fraud_warnings.book import FraudWarningBook
+from engine.intake.group_commit import GroupCommit
 from engine.notifications.announcements import announcer
 from engine.notifications.notifier import Notifier
 from engine.plugins.manager import Plugins
@@ -49,6 +52,19 @@ class Runtime:
         # Policy, not announcement: conceding small disputes holds whatever else is hooked.
         policy = auto_accepter(self.settings.accept_below)
         return DisputeBook(self.database, after_apply=[*self._after_apply, policy])
+
+    @cached_property
+    def deliveries(self) -> GroupCommit[Delivery, DeliveryOutcome]:
+        """Where webhook deliveries are stored and applied: concurrent requests share one
+        transaction (:mod:`engine.intake.group_commit`)."""
+        book = self.book
+        return GroupCommit(
+            book.record_batch,
+            lambda delivery: book.record_delivery(
+                delivery.provider, delivery.verdict, delivery.body
+            ),
+            name="webhook-deliveries",
+        )
 
     @cached_property
     def evidence(self) -> EvidenceBook:
@@ -98,6 +114,8 @@ class Runtime:
         return open_storage(self.settings, self.plugins.storage)
 
     def close(self) -> None:
+        if "deliveries" in self.__dict__:
+            self.deliveries.close()
         for provider in self._providers.values():
             provider.close()
         if "notifiers" in self.__dict__:

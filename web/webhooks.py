@@ -1,7 +1,9 @@
 """Webhook routes, one pair for every provider plugin: ``/webhooks/{provider}[/{token}]``.
 
 The request path stays lean: authenticate and translate (the provider), store and apply (the
-book), answer. Evidence work and notifications happen later in the worker.
+book, through a group commit shared by every request in flight), answer. Evidence work and
+notifications happen later in the worker. The handlers run on the event loop; only what may
+block — a provider's fetch-back, a fraud warning's own transaction — goes to a thread.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from anyio import to_thread
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, RawBody
 
 from engine.db.base import utcnow
+from engine.disputes.batch import Delivery
 from engine.errors import NotConfigured, ProviderUnavailable
 from engine.plugins.provider import (
     MAX_WEBHOOK_BYTES,
@@ -31,23 +35,18 @@ class WebhookController(Controller):
     path = "/webhooks"
     request_max_body_size = MAX_WEBHOOK_BYTES
 
-    @post("/{provider_id:str}", sync_to_thread=True, status_code=200, include_in_schema=False)
-    def receive(
+    @post("/{provider_id:str}", status_code=200, include_in_schema=False)
+    async def receive(
         self,
         provider_id: FromPath[str],
         request: Request[Any, Any, Any],
         body: RawBody,
         runtime: NamedDependency[Runtime],
     ) -> Response[dict[str, Any]]:
-        return _receive(runtime, provider_id, {}, request, body)
+        return await _receive(runtime, provider_id, {}, request, body)
 
-    @post(
-        "/{provider_id:str}/{token:str}",
-        sync_to_thread=True,
-        status_code=200,
-        include_in_schema=False,
-    )
-    def receive_with_token(
+    @post("/{provider_id:str}/{token:str}", status_code=200, include_in_schema=False)
+    async def receive_with_token(
         self,
         provider_id: FromPath[str],
         token: FromPath[str],
@@ -55,10 +54,10 @@ class WebhookController(Controller):
         body: RawBody,
         runtime: NamedDependency[Runtime],
     ) -> Response[dict[str, Any]]:
-        return _receive(runtime, provider_id, {"token": token}, request, body)
+        return await _receive(runtime, provider_id, {"token": token}, request, body)
 
 
-def _receive(
+async def _receive(
     runtime: Runtime,
     provider_id: str,
     path_params: dict[str, str],
@@ -79,7 +78,10 @@ def _receive(
         received_at=utcnow(),
     )
     try:
-        verdict = provider.handle_webhook(delivery)
+        if provider.capabilities.webhooks_call_api:
+            verdict = await to_thread.run_sync(provider.handle_webhook, delivery)
+        else:
+            verdict = provider.handle_webhook(delivery)
     except ProviderUnavailable as error:
         log.warning("webhook for %s deferred, processor unavailable: %s", provider_id, error)
         return Response({"error": "processor unavailable, retry later"}, status_code=503)
@@ -88,10 +90,12 @@ def _receive(
         if verdict.status_code == 404:
             raise NotFoundException()
         if verdict.store:
-            runtime.book.record_delivery(provider_id, verdict, body)
+            await runtime.deliveries.submit(Delivery(provider_id, verdict, body))
         return Response({"error": verdict.reason}, status_code=verdict.status_code)
     if isinstance(verdict, FraudWarningReceived):
-        warning = runtime.fraud_warnings.record_delivery(provider_id, verdict, body)
+        warning = await to_thread.run_sync(
+            runtime.fraud_warnings.record_delivery, provider_id, verdict, body
+        )
         return Response({"received": True, "outcome": warning.outcome}, status_code=200)
-    outcome = runtime.book.record_delivery(provider_id, verdict, body)
+    outcome = await runtime.deliveries.submit(Delivery(provider_id, verdict, body))
     return Response({"received": True, "outcome": outcome.outcome}, status_code=200)

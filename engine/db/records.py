@@ -7,8 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+from sqlalchemy import JSON
 
-from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery, WebhookOutcome
+from engine.db.base import utcnow
+from engine.db.models import (
+    Dispute,
+    DisputeEventRow,
+    EventSource,
+    WebhookDelivery,
+    WebhookOutcome,
+)
 from engine.db.packing import ZLIB, pack, pack_body, unpack, unpack_json
 from engine.disputes.model import (
     CustomerFound,
@@ -47,7 +55,9 @@ class _UntaggedEvent(msgspec.Struct, frozen=True, kw_only=True):
 _untagged_decoder = msgspec.json.Decoder(_UntaggedEvent)
 
 
-def write_state(row: Dispute, state: DisputeState) -> None:
+def write_state(row: Dispute, state: DisputeState, *, raw: bool = True) -> None:
+    """Write ``state`` onto its row; ``raw=False`` leaves the processor's object to a later
+    :func:`write_raw` (a batch compresses it once per dispute, not once per event)."""
     row.account = state.account
     row.stage = state.stage
     row.status = state.status
@@ -69,6 +79,52 @@ def write_state(row: Dispute, state: DisputeState) -> None:
     row.submission_count = state.submission_count
     row.created_at = state.created_at
     row.last_event_at = state.last_event_at
+    if raw:
+        write_raw(row, state)
+
+
+STATE_COLUMNS = (
+    "account",
+    "stage",
+    "status",
+    "provider_status",
+    "reason",
+    "provider_reason",
+    "network_reason_code",
+    "amount",
+    "currency",
+    "funds",
+    "fees",
+    "respond_by",
+    "payment_id",
+    "customer_id",
+    "customer_email",
+    "customer_name",
+    "submission_count",
+    "created_at",
+    "last_event_at",
+    "raw",
+    "raw_packed",
+)
+"""The columns :func:`write_state` writes: a dispute's state, as opposed to its work."""
+
+
+def new_dispute_values(state: DisputeState) -> dict[str, Any]:
+    """The columns of a new dispute row holding ``state`` (the same keys for every dispute,
+    so many rows can be inserted in one statement)."""
+    probe = Dispute(provider=state.provider, dispute_id=state.dispute_id)
+    write_state(probe, state)
+    now = utcnow()
+    return {
+        "provider": state.provider,
+        "dispute_id": state.dispute_id,
+        **{column: getattr(probe, column) for column in STATE_COLUMNS},
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def write_raw(row: Dispute, state: DisputeState) -> None:
     row.raw = None
     row.raw_packed = None if state.raw_dispute is None else pack(state.raw_dispute)
 
@@ -102,7 +158,12 @@ def read_state(row: Dispute) -> DisputeState:
 
 
 def decode_event(row: DisputeEventRow) -> DisputeEvent:
-    data = unpack_json(row.packed) if row.packed is not None else msgspec.json.encode(row.payload)
+    return decode_stored(row.packed, row.payload)
+
+
+def decode_stored(packed: bytes | None, payload: dict[str, Any] | None) -> DisputeEvent:
+    """An event from its stored columns: ``packed`` (compressed), else the older ``payload``."""
+    data = unpack_json(packed) if packed is not None else msgspec.json.encode(payload)
     try:
         return _event_decoder.decode(data)
     except msgspec.ValidationError:
@@ -147,3 +208,25 @@ def new_delivery(
         event_type=event_type,
         outcome=outcome,
     )
+
+
+def event_row(
+    dispute_pk: int, event: DisputeEvent, source: EventSource, applied: bool
+) -> dict[str, Any]:
+    """The columns of ``event`` as stored for its dispute (its whole self compressed in
+    ``packed``; the status columns beside it for the dashboard's history)."""
+    described = event.snapshot if isinstance(event, Described) else None
+    return {
+        "dispute_pk": dispute_pk,
+        "provider": event.provider,
+        "event_id": event.event_id,
+        "type": event.type,
+        "source": source,
+        "occurred_at": event.occurred_at,
+        "received_at": utcnow(),
+        "status": described.status if described else None,
+        "provider_status": described.provider_status if described else None,
+        "applied": applied,
+        "payload": JSON.NULL,
+        "packed": pack(event),
+    }

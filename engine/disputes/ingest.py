@@ -7,62 +7,29 @@ the same event at once therefore leave one event row and one state change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
-import msgspec
-from sqlalchemy import JSON, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import dialect
 from engine.db.base import utcnow
 from engine.db.database import Database
 from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookOutcome
-from engine.db.packing import pack
-from engine.db.records import decode_event, new_delivery, read_state, write_state
+from engine.db.records import (
+    decode_event,
+    event_row,
+    new_delivery,
+    read_state,
+    write_state,
+)
+from engine.disputes.batch import Delivery, apply_batch, initial_values
 from engine.disputes.lifecycle import fold
-from engine.disputes.model import Described, DisputeEvent, DisputeState
+from engine.disputes.model import DisputeEvent
+from engine.disputes.outcomes import AfterApply, DeliveryOutcome, EventOutcome
 from engine.plugins.provider import Accepted, Ignored, Rejected
 from engine.stats import tallies
 from engine.work.policy import queue_response_if_needed
-
-
-@dataclass(frozen=True)
-class EventOutcome:
-    """What one event did to its dispute."""
-
-    dispute_pk: int
-    event_id: str
-    duplicate: bool
-    new_dispute: bool
-    before: DisputeState | None
-    after: DisputeState
-    queued: bool = False
-    """Whether evidence work was queued for the dispute by this event."""
-
-    @property
-    def changed(self) -> bool:
-        """Whether the dispute changed in a way a person would call a change. The time of the
-        latest event and the processor's raw object move with every event, even one that only
-        repeats what was known (a sync re-reading an unchanged dispute): they do not count."""
-        return self.before is None or _material(self.before) != _material(self.after)
-
-
-@dataclass
-class DeliveryOutcome:
-    outcome: WebhookOutcome
-    events: list[EventOutcome] = field(default_factory=list)
-
-
-def _material(state: DisputeState) -> DisputeState:
-    return msgspec.structs.replace(state, last_event_at=_EPOCH, raw_dispute=None)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-AfterApply = Callable[[Session, Dispute, EventOutcome], None]
-"""Called inside the transaction after each event, to queue evidence work and notifications."""
 
 
 class DisputeBook:
@@ -70,7 +37,7 @@ class DisputeBook:
 
     def __init__(self, database: Database, after_apply: Sequence[AfterApply] = ()) -> None:
         self.database = database
-        self._after_apply = list(after_apply)
+        self.hooks = list(after_apply)
 
     def record_delivery(
         self, provider: str, verdict: Accepted | Ignored | Rejected, body: bytes
@@ -93,6 +60,12 @@ class DisputeBook:
             delivery.outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.APPLIED
             return DeliveryOutcome(delivery.outcome, outcomes)
 
+    def record_batch(self, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
+        """Store many deliveries and apply their events in one transaction, with the same
+        outcome as :meth:`record_delivery` one by one (:mod:`engine.disputes.batch`)."""
+        with self.database.transaction() as session:
+            return apply_batch(self, session, deliveries)
+
     def apply_one(self, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply one event in its own transaction (sync, the engine's own acts)."""
         with self.database.transaction() as session:
@@ -100,7 +73,7 @@ class DisputeBook:
 
     def apply(self, session: Session, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply ``event`` inside the caller's transaction."""
-        row, new_dispute = self._lock_dispute(session, event)
+        row, new_dispute = self.lock_dispute(session, event)
         before = None if new_dispute else read_state(row)
         inserted = self._insert_event(session, row, event, source)
         if not inserted:
@@ -120,29 +93,19 @@ class DisputeBook:
         if outcome.changed:
             row.updated_at = utcnow()
         inserted.applied = outcome.changed
-        for hook in self._after_apply:
+        for hook in self.hooks:
             hook(session, row, outcome)
         return outcome
 
-    def _lock_dispute(self, session: Session, event: DisputeEvent) -> tuple[Dispute, bool]:
+    def lock_dispute(self, session: Session, event: DisputeEvent) -> tuple[Dispute, bool]:
         """The dispute's row, locked for this transaction; created from ``event`` if new."""
         key = (Dispute.provider == event.provider, Dispute.dispute_id == event.dispute_id)
         existing = session.scalars(select(Dispute).where(*key).with_for_update()).first()
         if existing is not None:
             return existing, False
-        initial = fold([event])
-        if initial is None:
-            raise ValueError(f"event {event.event_id} does not describe dispute {event.dispute_id}")
-        probe = Dispute(provider=event.provider, dispute_id=event.dispute_id)
-        write_state(probe, initial)
-        values = {
-            column.key: getattr(probe, column.key)
-            for column in Dispute.__table__.columns
-            if column.key != "id" and getattr(probe, column.key) is not None
-        }
         statement = (
             dialect.insert(session, Dispute)
-            .values(**values, first_seen_at=utcnow(), updated_at=utcnow())
+            .values(**initial_values(event))
             .on_conflict_do_nothing(index_elements=["provider", "dispute_id"])
             .returning(Dispute.id)
         )
@@ -155,25 +118,9 @@ class DisputeBook:
     def _insert_event(
         self, session: Session, row: Dispute, event: DisputeEvent, source: EventSource
     ) -> DisputeEventRow | None:
-        described = event.snapshot if isinstance(event, Described) else None
-        status = described.status.value if described else None
-        provider_status = described.provider_status if described else None
         statement = (
             dialect.insert(session, DisputeEventRow)
-            .values(
-                dispute_pk=row.id,
-                provider=event.provider,
-                event_id=event.event_id,
-                type=event.type,
-                source=source,
-                occurred_at=event.occurred_at,
-                received_at=utcnow(),
-                status=status,
-                provider_status=provider_status,
-                applied=False,
-                payload=JSON.NULL,
-                packed=pack(event),
-            )
+            .values(**event_row(row.id, event, source, applied=False))
             .on_conflict_do_nothing(index_elements=["provider", "event_id"])
             .returning(DisputeEventRow.id)
         )

@@ -28,8 +28,8 @@ from functools import partial
 from sqlalchemy import select
 
 from engine.db.models import Dispute, EventSource, SyncKind, SyncState
-from engine.disputes.ingest import EventOutcome
 from engine.disputes.model import DisputeEvent, Status
+from engine.disputes.outcomes import EventOutcome
 from engine.disputes.sync import MAX_RECORDED_ERRORS, SyncReport, save_run, start_run
 from engine.errors import DisputeEngineError, ProviderUnavailable
 from engine.plugins.provider import DisputeProvider, UnreadableDispute

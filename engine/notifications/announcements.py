@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
 from engine.db.models import Dispute
-from engine.disputes.ingest import AfterApply, EventOutcome
+from engine.disputes.outcomes import AfterApply, EventOutcome
 from engine.errors import DisputeEngineError
 from engine.notifications.notifier import NotificationKind
 from engine.notifications.outbox import announce

@@ -52,6 +52,10 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     registers_webhooks: bool = False
     """The webhook endpoint can be created through the API (read by ``disputes setup-webhook``
     and ``disputes doctor``)."""
+    webhooks_call_api: bool = True
+    """``handle_webhook`` may call the processor (a fetch-back), so the web app runs it in a
+    thread; a provider whose handler only verifies and translates says ``False`` and is called
+    on the event loop, without a thread's cost (read by :mod:`web.webhooks`)."""
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):

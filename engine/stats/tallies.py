@@ -21,6 +21,7 @@ the tables, bulk loads); a property test holds the running tallies equal to it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,15 +89,28 @@ def contribution(row: Dispute) -> Contribution:
 
 def record_change(session: Session, before: Contribution | None, after: Contribution) -> None:
     """Move one dispute's contribution from ``before`` (``None``: a new dispute) to ``after``."""
-    counts: Counter[TallyKey] = Counter({after.key: 1})
-    amounts: Counter[TallyKey] = Counter({after.key: after.amount})
-    months: Counter[MonthKey] = Counter({after.month: 1})
-    fees = Counter(after.fees)
-    if before is not None:
-        counts[before.key] -= 1
-        amounts[before.key] -= before.amount
-        months[before.month] -= 1
-        fees.subtract(before.fees)
+    record_changes(session, [(before, after)])
+
+
+def record_changes(
+    session: Session, changes: Iterable[tuple[Contribution | None, Contribution]]
+) -> None:
+    """Move many disputes' contributions at once (a batch of webhooks): the moves are summed
+    per tally row first, so each row is written once, in key order."""
+    counts: Counter[TallyKey] = Counter()
+    amounts: Counter[TallyKey] = Counter()
+    months: Counter[MonthKey] = Counter()
+    fees: Counter[tuple[str, int]] = Counter()
+    for before, after in changes:
+        counts[after.key] += 1
+        amounts[after.key] += after.amount
+        months[after.month] += 1
+        fees.update(after.fees)
+        if before is not None:
+            counts[before.key] -= 1
+            amounts[before.key] -= before.amount
+            months[before.month] -= 1
+            fees.subtract(before.fees)
     dialect = session.get_bind().dialect.name
     connection = session.connection()
     kinds = [

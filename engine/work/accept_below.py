@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dispute
-from engine.disputes.ingest import AfterApply, EventOutcome
+from engine.disputes.outcomes import AfterApply, EventOutcome
 from engine.work.policy import EVIDENCE_WANTED
 from engine.work.queue import PERSON_REASONS, WorkReason, queue_work
 

@@ -54,6 +54,7 @@ class StripeProvider(DisputeProvider):
         supports_sync=True,
         supports_refund=True,
         registers_webhooks=True,
+        webhooks_call_api=False,
     )
 
     def __init__(

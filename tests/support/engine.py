@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from engine.db.migrate import upgrade
 from engine.db.models import EventSource
-from engine.disputes.ingest import AfterApply
 from engine.disputes.model import Status
+from engine.disputes.outcomes import AfterApply
 from engine.plugins.manager import Plugins, create_plugin_manager
 from engine.runtime import Runtime
 from engine.settings import Settings

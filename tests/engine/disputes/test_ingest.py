@@ -21,7 +21,7 @@ from engine.db.models import (
     WebhookOutcome,
     WorkState,
 )
-from engine.disputes.ingest import DisputeBook, EventOutcome
+from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import (
     Described,
     DisputeEvent,
@@ -32,6 +32,7 @@ from engine.disputes.model import (
     Stage,
     Status,
 )
+from engine.disputes.outcomes import EventOutcome
 from engine.plugins.provider import Accepted, Ignored, Rejected
 from tests.engine.strategies import BASE
 
