@@ -45,6 +45,7 @@ from bench.webhook_apps import SIGNING_KEY_FROM
 from emulators.stripe import sign
 from engine.db.database import Database
 from engine.db.models import DisputeEventRow
+from engine.intake.inbox import backlog
 
 WEBHOOK_SECRET = "whsec_bench_0123456789abcdef"  # noqa: S105 - a throwaway test secret
 DASHBOARD_KEY = "bench-dashboard-key-0123456789"
@@ -180,6 +181,18 @@ def _stored_once(database: Database, results: list[Result], sent_ids: set[str]) 
     return f"{ok:,} answered 2xx, {len(sent_ids):,} distinct events, {stored:,} stored: {verdict}"
 
 
+def _wait_for_inbox(database: Database, timeout: float = 600) -> None:
+    """Until every delivery answered ``received`` has been applied."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        with database.reading() as session:
+            if backlog(session) == 0:
+                return
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"the inbox is not empty after {timeout} s")
+        time.sleep(0.05)
+
+
 def _time_to_state(port: int, deliveries: Deliveries, start: int, samples: int) -> list[float]:
     """Send one webhook at a time and poll the API until the dispute shows its new status."""
     delays: list[float] = []
@@ -242,6 +255,7 @@ def run(args: argparse.Namespace) -> None:
         rates: dict[str, list[float]] = {server.name: [] for server in servers}
         results: dict[str, list[Result]] = {server.name: [] for server in servers}
         sent: dict[str, set[str]] = {server.name: set() for server in servers}
+        drains: dict[str, list[float]] = {server.name: [] for server in servers}
         cursor = 0
         for _ in range(args.rounds):
             for server in servers:  # interleaved: every side sees the same machine
@@ -255,6 +269,12 @@ def run(args: argparse.Namespace) -> None:
                 rates[server.name].append(result.rate)
                 results[server.name].append(result)
                 sent[server.name].update(f"evt_bench{i:09d}" for i in result.sent)
+                if server.database is not None:
+                    # What the engine answered ``received`` it applies after the burst: let it
+                    # finish, so the next side is measured on a quiet machine.
+                    began = time.perf_counter()
+                    _wait_for_inbox(server.database)
+                    drains[server.name].append(time.perf_counter() - began)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         print(f"{'endpoint':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  rounds")
         for server in servers:
@@ -263,6 +283,12 @@ def run(args: argparse.Namespace) -> None:
                 f"{server.name:24} {medians[server.name]:8.0f} {percentile(latencies, 0.5):8.1f} "
                 f"{percentile(latencies, 0.99):8.1f}  "
                 + " ".join(f"{rate:.0f}" for rate in rates[server.name])
+            )
+        for server in servers[1:]:
+            print(
+                f"{server.name}: inbox applied within "
+                + ", ".join(f"{seconds:.1f}" for seconds in drains[server.name])
+                + " s after each round"
             )
         engine = servers[1]
         print(f"engine / bare: {medians['engine'] / medians['bare']:.2f}x (target >= 0.5x)")
@@ -288,9 +314,14 @@ def run(args: argparse.Namespace) -> None:
             f"p50 {percentile(paced.latencies_ms, 0.5):.1f} ms, "
             f"p99 {percentile(paced.latencies_ms, 0.99):.1f} ms (target p99 <= 50 ms)"
         )
-        time.sleep(1)  # let an asynchronous fold finish before counting
         for server in servers[1:]:
             assert server.database is not None
+            began = time.perf_counter()
+            _wait_for_inbox(server.database)
+            print(
+                f"inbox of {server.name} applied {time.perf_counter() - began:.1f} s "
+                "after the last request"
+            )
             print(
                 f"stored exactly once on {server.name}: "
                 + _stored_once(server.database, results[server.name], sent[server.name])

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from engine.db.database import Database
-from engine.disputes.batch import Delivery
 from engine.disputes.ingest import DisputeBook
-from engine.disputes.outcomes import AfterApply, DeliveryOutcome
+from engine.disputes.outcomes import AfterApply
 from engine.errors import NotConfigured
 from engine.evidence.book import EvidenceBook
 from engine.fraud_warnings.book import FraudWarningBook
-from engine.intake.group_commit import GroupCommit
+from engine.intake.webhooks import WebhookIntake
 from engine.notifications.announcements import announcer
 from engine.notifications.notifier import Notifier
 from engine.plugins.manager import Plugins
@@ -54,17 +53,10 @@ class Runtime:
         return DisputeBook(self.database, after_apply=[*self._after_apply, policy])
 
     @cached_property
-    def deliveries(self) -> GroupCommit[Delivery, DeliveryOutcome]:
-        """Where webhook deliveries are stored and applied: concurrent requests share one
-        transaction (:mod:`engine.intake.group_commit`)."""
-        book = self.book
-        return GroupCommit(
-            book.record_batch,
-            lambda delivery: book.record_delivery(
-                delivery.provider, delivery.verdict, delivery.body
-            ),
-            name="webhook-deliveries",
-        )
+    def webhook_intake(self) -> WebhookIntake:
+        """Where verified webhook deliveries are stored and applied: concurrent requests share
+        one transaction (:mod:`engine.intake.webhooks`)."""
+        return WebhookIntake(self.book)
 
     @cached_property
     def evidence(self) -> EvidenceBook:
@@ -114,8 +106,8 @@ class Runtime:
         return open_storage(self.settings, self.plugins.storage)
 
     def close(self) -> None:
-        if "deliveries" in self.__dict__:
-            self.deliveries.close()
+        if "webhook_intake" in self.__dict__:
+            self.webhook_intake.close()
         for provider in self._providers.values():
             provider.close()
         if "notifiers" in self.__dict__:

@@ -122,7 +122,7 @@ class DisputesPlugin(InitPluginProtocol):
         )
         app_config.dependencies["runtime"] = Provide(provide_runtime, sync_to_thread=False)
         # One throttle per app, so per process: see web.throttle for what that means.
-        app_config.state = State({"auth": auth, "key_throttle": KeyThrottle()})
+        app_config.state = State({"auth": auth, "key_throttle": KeyThrottle(), "runtime": runtime})
         app_config.template_config = TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(template_environment())
         )
@@ -153,6 +153,9 @@ class DisputesPlugin(InitPluginProtocol):
         if worker_thread is not None:
 
             def start_worker() -> None:
+                # The webhook writer too: it first applies what a previous run left in the
+                # inbox (a crash between answering a webhook and applying it).
+                runtime.webhook_intake.start()
                 worker_thread.start()
 
             async def stop_worker() -> None:

@@ -103,8 +103,21 @@ class Redactor:
             if longest_first
             else None
         )
+        # One scan tells whether there is anything to replace: most lines hold nothing.
+        self._anything = re.compile(
+            "|".join(
+                [
+                    *([self._secrets.pattern] if self._secrets is not None else []),
+                    _KEY_PARAMETER.pattern,
+                    _PAYSTAND_PATH.pattern,
+                ]
+            ),
+            re.IGNORECASE,
+        )
 
     def __call__(self, text: str) -> str:
+        if not self._anything.search(text):
+            return text
         if self._secrets is not None:
             text = self._secrets.sub(REDACTED, text)
         text = _KEY_PARAMETER.sub(rf"\g<1>{REDACTED}", text)
@@ -128,7 +141,9 @@ class RedactSecrets(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
-        for name, value in list(vars(record).items()):
-            if name not in _STANDARD_FIELDS and isinstance(value, str):
-                setattr(record, name, self.redact(value))
+        fields = vars(record)
+        for name in fields.keys() - _STANDARD_FIELDS:
+            value = fields[name]
+            if isinstance(value, str):
+                fields[name] = self.redact(value)
         return True

@@ -24,6 +24,7 @@ BASE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+_WEBHOOKS = "/webhooks/"
 _STATIC_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-content-type-options", b"nosniff"),
@@ -34,9 +35,11 @@ _STATIC_HEADERS = (
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A ``before_send`` hook, so it covers every response — errors and unknown routes too.
-    Headers a response set itself win (a file preview sets its own frame rules). A coroutine:
-    Litestar would run a plain function in a worker thread, twice for every response."""
-    if message["type"] != "http.response.start":
+    Headers a response set itself win (a file preview sets its own frame rules). Webhook
+    answers go to processors, never to a browser: they are spared seven headers to validate
+    and send. A coroutine: Litestar would run a plain function in a worker thread, twice for
+    every response."""
+    if message["type"] != "http.response.start" or scope.get("path", "").startswith(_WEBHOOKS):
         return
     headers = list(message.get("headers", []))
     present = {bytes(name).lower() for name, _ in headers}

@@ -13,9 +13,7 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Controller, Request, Response, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, RawBody
 
 from engine.db.base import utcnow
 from engine.disputes.batch import Delivery
@@ -32,38 +30,28 @@ log = logging.getLogger("disputes.webhooks")
 
 
 class WebhookController(Controller):
+    """The handlers take the request alone — path parameters, body and the runtime are read
+    from it — because a webhook is the one route that must be cheap: every parameter Litestar
+    injects costs each delivery a validation step."""
+
     path = "/webhooks"
     request_max_body_size = MAX_WEBHOOK_BYTES
 
     @post("/{provider_id:str}", status_code=200, include_in_schema=False)
-    async def receive(
-        self,
-        provider_id: FromPath[str],
-        request: Request[Any, Any, Any],
-        body: RawBody,
-        runtime: NamedDependency[Runtime],
-    ) -> Response[dict[str, Any]]:
-        return await _receive(runtime, provider_id, {}, request, body)
+    async def receive(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        return await _receive(request, {})
 
     @post("/{provider_id:str}/{token:str}", status_code=200, include_in_schema=False)
-    async def receive_with_token(
-        self,
-        provider_id: FromPath[str],
-        token: FromPath[str],
-        request: Request[Any, Any, Any],
-        body: RawBody,
-        runtime: NamedDependency[Runtime],
-    ) -> Response[dict[str, Any]]:
-        return await _receive(runtime, provider_id, {"token": token}, request, body)
+    async def receive_with_token(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        return await _receive(request, {"token": request.path_params["token"]})
 
 
 async def _receive(
-    runtime: Runtime,
-    provider_id: str,
-    path_params: dict[str, str],
-    request: Request[Any, Any, Any],
-    body: bytes,
+    request: Request[Any, Any, Any], path_params: dict[str, str]
 ) -> Response[dict[str, Any]]:
+    runtime: Runtime = request.app.state.runtime
+    provider_id: str = request.path_params["provider_id"]
+    body = await request.body()
     if provider_id not in runtime.plugins.providers:
         raise NotFoundException()
     try:
@@ -90,12 +78,12 @@ async def _receive(
         if verdict.status_code == 404:
             raise NotFoundException()
         if verdict.store:
-            await runtime.deliveries.submit(Delivery(provider_id, verdict, body))
+            await runtime.webhook_intake.submit(Delivery(provider_id, verdict, body))
         return Response({"error": verdict.reason}, status_code=verdict.status_code)
     if isinstance(verdict, FraudWarningReceived):
         warning = await to_thread.run_sync(
             runtime.fraud_warnings.record_delivery, provider_id, verdict, body
         )
         return Response({"received": True, "outcome": warning.outcome}, status_code=200)
-    outcome = await runtime.deliveries.submit(Delivery(provider_id, verdict, body))
+    outcome = await runtime.webhook_intake.submit(Delivery(provider_id, verdict, body))
     return Response({"received": True, "outcome": outcome.outcome}, status_code=200)

@@ -101,10 +101,16 @@ class EventSource(enum.StrEnum):
 class WebhookOutcome(enum.StrEnum):
     """Values of ``WebhookDelivery.outcome``."""
 
+    RECEIVED = "received"
+    """Verified and stored, its events not applied yet (the webhook inbox): a writer under
+    load answers first and applies when it has time (:mod:`engine.intake.inbox`)."""
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     REJECTED = "rejected"
+    FAILED = "failed"
+    """Verified, but its events could not be applied after every retry: kept, with its
+    verdict, for a person."""
 
 
 class NotificationState(enum.StrEnum):
@@ -248,6 +254,16 @@ class WebhookDelivery(Base):
     """Every authenticated webhook body as received, with what the engine made of it."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # Only the inbox's few rows: the index stays small however many deliveries are kept.
+        Index(
+            "ix_webhook_deliveries_inbox",
+            "apply_after",
+            "id",
+            sqlite_where=text("outcome = 'received'"),
+            postgresql_where=text("outcome = 'received'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32))
@@ -259,6 +275,13 @@ class WebhookDelivery(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_encoding: Mapped[str | None] = mapped_column(String(8))
     """``zlib`` when ``body`` is packed (:func:`engine.db.packing.unpack_body`)."""
+    verdict: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """While ``received`` (or ``failed``): the provider's verdict, its events to apply
+    (msgpack); cleared once they are applied."""
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Times applying the verdict failed."""
+    apply_after: Mapped[datetime | None] = mapped_column()
+    """While ``received``: when to apply it (at once, or after a failed attempt's pause)."""
 
 
 class EvidenceVersion(Base):

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.db import dialect
-from engine.db.base import utcnow
+from engine.db.base import Base, utcnow
 from engine.db.models import Dispute, DisputeEventRow, EventSource, WebhookDelivery, WebhookOutcome
 from engine.db.packing import ZLIB, pack_body
 from engine.db.records import (
@@ -57,6 +58,11 @@ class Delivery:
     body: bytes
 
 
+DELIVERIES = Base.metadata.tables[WebhookDelivery.__tablename__]
+"""The deliveries' table, for Core inserts: the ORM's bulk insert costs a request ~15 µs more
+per row, and the request path waits for these."""
+
+
 class BatchConflict(RuntimeError):
     """The batch met something only one-by-one application decides (see the module)."""
 
@@ -65,47 +71,59 @@ def apply_batch(
     book: DisputeBook, session: Session, deliveries: Sequence[Delivery]
 ) -> list[DeliveryOutcome]:
     """Store ``deliveries`` and apply their events inside the caller's transaction."""
+    outcomes = apply_deliveries(book, session, [delivery.verdict for delivery in deliveries])
+    now = utcnow()
+    session.connection().execute(
+        insert(DELIVERIES),
+        [
+            delivery_row(delivery, outcome.outcome, now)
+            for delivery, outcome in zip(deliveries, outcomes, strict=True)
+        ],
+    )
+    return outcomes
+
+
+def apply_deliveries(
+    book: DisputeBook, session: Session, verdicts: Sequence[Accepted | Ignored | Rejected]
+) -> list[DeliveryOutcome]:
+    """Apply the events of deliveries' ``verdicts`` inside the caller's transaction (the
+    deliveries' own rows are the caller's: new ones on arrival, the inbox's later)."""
     events = [
-        event
-        for delivery in deliveries
-        if isinstance(delivery.verdict, Accepted)
-        for event in delivery.verdict.events
+        event for verdict in verdicts if isinstance(verdict, Accepted) for event in verdict.events
     ]
     fold_ = _Fold(book, session, events)
     outcomes: list[DeliveryOutcome] = []
-    rows: list[dict[str, object]] = []
-    for delivery in deliveries:
-        verdict = delivery.verdict
-        row: dict[str, object] = {
-            "provider": delivery.provider,
-            "body": pack_body(delivery.body),
-            "body_encoding": ZLIB,
-            "received_at": utcnow(),
-            "event_id": None,
-            "event_type": None,
-            "detail": None,
-        }
+    for verdict in verdicts:
         if isinstance(verdict, Rejected):
-            row.update(outcome=WebhookOutcome.REJECTED, detail=verdict.reason)
             outcomes.append(DeliveryOutcome(WebhookOutcome.REJECTED))
         elif isinstance(verdict, Ignored):
-            row.update(
-                outcome=WebhookOutcome.IGNORED,
-                event_id=verdict.event_id,
-                event_type=verdict.event_type,
-                detail=verdict.reason,
-            )
             outcomes.append(DeliveryOutcome(WebhookOutcome.IGNORED))
         else:
             applied = [fold_.apply(event) for event in verdict.events]
             duplicate = bool(applied) and all(outcome.duplicate for outcome in applied)
             outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.APPLIED
-            row.update(outcome=outcome, event_id=verdict.event_id, event_type=verdict.event_type)
             outcomes.append(DeliveryOutcome(outcome, applied))
-        rows.append(row)
     fold_.finish()
-    session.execute(insert(WebhookDelivery), rows)
     return outcomes
+
+
+def delivery_row(
+    delivery: Delivery, outcome: WebhookOutcome, received_at: datetime
+) -> dict[str, object]:
+    """The columns of a delivery's new row: its body compressed, what the engine made of it."""
+    verdict = delivery.verdict
+    return {
+        "provider": delivery.provider,
+        "body": pack_body(delivery.body),
+        "body_encoding": ZLIB,
+        "received_at": received_at,
+        "event_id": None if isinstance(verdict, Rejected) else verdict.event_id,
+        "event_type": None if isinstance(verdict, Rejected) else verdict.event_type,
+        "outcome": outcome,
+        "detail": None if isinstance(verdict, Accepted) else verdict.reason,
+        "verdict": None,
+        "apply_after": None,
+    }
 
 
 class _Fold:

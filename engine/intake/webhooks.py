@@ -1,0 +1,78 @@
+"""Where a verified webhook delivery goes: stored and applied at once while the engine keeps
+up, stored first and applied moments later when it does not.
+
+Every delivery joins a group commit (:class:`engine.intake.group_commit.GroupCommit`): the
+requests in flight share one transaction and are answered once it has committed. A small
+batch — the usual trickle — is stored *and* applied in that transaction, so its answer says
+what it did and the dispute shows it at once. A large batch means webhooks arrive faster than
+they can be applied: then the batch is only stored, in the inbox (:mod:`engine.intake.inbox`),
+and answered ``received``; the same thread applies the inbox whenever no request is waiting
+(and a little even under a steady stream), and later batches keep going to the inbox until it
+is empty again, so the answers stay fast through a burst and the disputes catch up after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from engine.disputes.batch import Delivery
+from engine.disputes.ingest import DisputeBook
+from engine.disputes.outcomes import DeliveryOutcome
+from engine.intake.group_commit import GroupCommit
+from engine.intake.inbox import apply_received, backlog, store_received
+
+APPLY_AT_ONCE = 4
+"""The largest batch stored and applied in one go: a larger one goes to the inbox."""
+APPLY_BATCH = 16
+"""Deliveries the inbox applies per transaction: ~5 ms, the most a request waits for it."""
+CHECK_EVERY = 5.0
+"""Seconds between looks at an empty inbox, for what another process left in it."""
+
+
+class WebhookIntake:
+    """The one writer of a process's webhook deliveries."""
+
+    def __init__(self, book: DisputeBook) -> None:
+        self.book = book
+        self.inbox_in_use = False
+        self.commit: GroupCommit[Delivery, DeliveryOutcome] = GroupCommit(
+            self._write_batch, self._write_one, idle=self._apply_inbox, name="webhook-intake"
+        )
+
+    async def submit(self, delivery: Delivery) -> DeliveryOutcome:
+        return await self.commit.submit(delivery)
+
+    def start(self) -> None:
+        self.commit.start()
+
+    def close(self) -> None:
+        self.commit.close()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the inbox is empty (tests, benchmarks); TimeoutError if it is not."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.book.database.reading() as session:
+                if backlog(session) == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the webhook inbox is not empty after {timeout} s")
+            time.sleep(0.01)
+
+    def _write_batch(self, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
+        if not self.inbox_in_use and len(deliveries) <= APPLY_AT_ONCE:
+            return self.book.record_batch(deliveries)
+        with self.book.database.transaction() as session:
+            outcomes = store_received(session, deliveries)
+        self.inbox_in_use = True
+        self.commit.wants_idle()
+        return outcomes
+
+    def _write_one(self, delivery: Delivery) -> DeliveryOutcome:
+        return self.book.record_delivery(delivery.provider, delivery.verdict, delivery.body)
+
+    def _apply_inbox(self) -> float | None:
+        taken = apply_received(self.book, APPLY_BATCH)
+        self.inbox_in_use = taken >= APPLY_BATCH
+        return 0.0 if self.inbox_in_use else CHECK_EVERY
