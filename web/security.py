@@ -57,6 +57,8 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
     ``X-Request-ID`` (a proxy's) or made here, echoed in the response's ``X-Request-ID`` and
     stamped on every line logged while the request is handled (:mod:`web.logs`).
 
+    Taken webhook deliveries are logged at DEBUG (see :func:`_routine`).
+
     The client is the TCP peer, or the address a trusted proxy forwarded: uvicorn rewrites the
     peer only for ``DISPUTES_TRUSTED_PROXIES`` (:mod:`web.proxies`)."""
 
@@ -84,7 +86,9 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
             method = scope.get("method", "?")
             path = _PAYSTAND_TOKEN.sub(r"\g<1>[redacted]", scope.get("path", "?"))
             duration = round((time.perf_counter() - started) * 1000, 1)
-            access_log.info(
+            level = logging.DEBUG if _routine(path, status) else logging.INFO
+            access_log.log(
+                level,
                 "%s %s %d %.0fms client=%s",
                 method,
                 path,
@@ -102,6 +106,14 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
             request_id.reset(token)
 
     return middleware
+
+
+def _routine(path: str, status: int) -> bool:
+    """A webhook delivery that was taken (2xx): the processors' steady traffic, each one
+    recorded in the database already (``webhook_deliveries``: the dashboard, ``/metrics``).
+    Its access line is DEBUG (``-vv``), so that a busy day does not bury everything else and
+    a burst of webhooks does not pay a log write each; a refused delivery stays INFO."""
+    return 200 <= status < 300 and path.startswith(_WEBHOOKS)
 
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
@@ -51,7 +51,7 @@ _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Accepted).decode
 
 
-def store_received(session: Session, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
+def store_received(connection: Connection, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
     """Store ``deliveries`` without applying them: those with events to apply as
     ``received`` (the verdict kept beside the body), the others with their final outcome."""
     now = utcnow()
@@ -70,7 +70,7 @@ def store_received(session: Session, deliveries: Sequence[Delivery]) -> list[Del
             row = delivery_row(delivery, outcome, now)
             outcomes.append(DeliveryOutcome(outcome))
         rows.append(row)
-    session.connection().execute(insert(DELIVERIES), rows)
+    connection.execute(insert(DELIVERIES), rows)
     return outcomes
 
 

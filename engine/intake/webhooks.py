@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from sqlalchemy import Connection
+
 from engine.disputes.batch import Delivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.outcomes import DeliveryOutcome
@@ -36,6 +38,7 @@ class WebhookIntake:
     def __init__(self, book: DisputeBook) -> None:
         self.book = book
         self.inbox_in_use = False
+        self._held: Connection | None = None
         self.commit: GroupCommit[Delivery, DeliveryOutcome] = GroupCommit(
             self._write_batch, self._write_one, idle=self._apply_inbox, name="webhook-intake"
         )
@@ -48,6 +51,9 @@ class WebhookIntake:
 
     def close(self) -> None:
         self.commit.close()
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the inbox is empty (tests, benchmarks); TimeoutError if it is not."""
@@ -63,11 +69,21 @@ class WebhookIntake:
     def _write_batch(self, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
         if not self.inbox_in_use and len(deliveries) <= APPLY_AT_ONCE:
             return self.book.record_batch(deliveries)
-        with self.book.database.transaction() as session:
-            outcomes = store_received(session, deliveries)
+        connection = self._connection()
+        with connection.begin():
+            outcomes = store_received(connection, deliveries)
         self.inbox_in_use = True
         self.commit.wants_idle()
         return outcomes
+
+    def _connection(self) -> Connection:
+        """The writer's own connection, kept between batches: a pooled one would be checked
+        out — and, on PostgreSQL, pinged — for every batch. A broken one is replaced."""
+        if self._held is None or self._held.closed or self._held.invalidated:
+            if self._held is not None:
+                self._held.close()
+            self._held = self.book.database.engine.connect()
+        return self._held
 
     def _write_one(self, delivery: Delivery) -> DeliveryOutcome:
         return self.book.record_delivery(delivery.provider, delivery.verdict, delivery.body)
