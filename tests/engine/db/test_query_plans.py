@@ -21,10 +21,14 @@ from sqlalchemy.orm import Session
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.decisions.assess import win_histories
+from engine.disputes.ingest import DisputeBook
+from engine.disputes.model import Status
+from engine.intake.inbox import apply_received, backlog
 from engine.notifications.reminders import queue_reminders
 from engine.stats import compute_stats
 from engine.testing import MakeSettings
 from engine.work.queue import claim_next
+from tests.support.acme import event_for
 from tests.support.engine import add_dispute, make_runtime
 from web.dashboard import stats as dashboard_stats
 from web.queries import Filters, encode_cursor, list_disputes, load_related
@@ -57,6 +61,7 @@ def plan(session: Session, statement: str, parameters: Any) -> str:
     return "\n".join(str(row[0]) for row in rows)
 
 
+_BIG_TABLES = ("disputes", "dispute_events", "webhook_deliveries")
 _SORT_NODE = re.compile(r"(^|->)\s*(incremental\s+)?sort\s+\(")
 """A PostgreSQL sort node (``->  Sort  (cost=…``), not an index whose name ends in _sort."""
 
@@ -66,7 +71,7 @@ def assert_indexed(query_plan: str, statement: str, *, sort_allowed: bool = Fals
     full_scans = [
         line
         for line in lowered.splitlines()
-        if ("scan disputes" in line or "scan dispute_events" in line) and "using" not in line
+        if any(f"scan {table}" in line for table in _BIG_TABLES) and "using" not in line
     ]
     assert not full_scans, f"full scan in\n{query_plan}\nfor {statement}"
     assert "seq scan" not in lowered, f"full scan in\n{query_plan}\nfor {statement}"
@@ -212,3 +217,37 @@ def test_the_reminder_search_is_an_index_seek(
             ]
             assert not scans and "seq scan" not in query_plan, query_plan
     runtime.close()
+
+
+def test_a_webhook_batch_and_the_inbox_are_index_seeks(database_url: str) -> None:
+    from tests.engine.intake.test_inbox import deliver, store
+
+    # given a dispute already known, and deliveries waiting in the inbox
+    database = Database(database_url)
+    upgrade(database)
+    book = DisputeBook(database)
+    book.record_batch([deliver(event_for("acme", "e0", "dp_known", Status.NEEDS_RESPONSE))])
+    store(book, [deliver(event_for("acme", f"w{n}", f"dp_w{n}", Status.WON)) for n in range(3)])
+    # when a batch about a known and a new dispute is applied, and then the inbox
+    with captured(database) as queries:
+        book.record_batch(
+            [
+                deliver(event_for("acme", "e1", "dp_known", Status.UNDER_REVIEW)),
+                deliver(event_for("acme", "e2", "dp_new", Status.NEEDS_RESPONSE)),
+            ]
+        )
+        assert apply_received(book, limit=16) == 3
+        with database.reading() as session:
+            backlog(session)
+    # then every read is an index seek: the disputes, their stored events, the inbox
+    selects = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
+    assert any("webhook_deliveries" in s for s, _ in selects)
+    with database.reading() as session:
+        for statement, parameters in selects:
+            query_plan = plan(session, statement, parameters)
+            # The batch's own disputes (at most a batch of rows) are sorted by id, the order
+            # they are locked in; nothing else may sort.
+            batch_order = "ORDER BY disputes.id" in statement
+            assert_indexed(query_plan, statement, sort_allowed=batch_order)
+            if "FROM webhook_deliveries" in statement:
+                assert "ix_webhook_deliveries_inbox" in query_plan.lower(), query_plan
