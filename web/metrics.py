@@ -67,6 +67,16 @@ def _families(gauges: Gauges) -> Iterator[Metric]:
     for (provider, outcome), n in sorted(gauges.deliveries.items()):
         deliveries.add_metric([provider, outcome], n)
     yield deliveries
+    yield _gauge(
+        "webhook_inbox_deliveries",
+        "Webhook deliveries answered and stored whose events are not applied yet.",
+        value=gauges.inbox,
+    )
+    yield _gauge(
+        "webhook_inbox_oldest_age_seconds",
+        "Age of the oldest delivery waiting in the webhook inbox (0 when none waits).",
+        value=gauges.oldest_inbox_age,
+    )
     work = _gauge("work_items", "Disputes with evidence work queued or claimed.", ["state"])
     for state, n in sorted(gauges.work.items()):
         work.add_metric([state], n)

@@ -164,6 +164,15 @@ def _postpone(book: DisputeBook, pk: int, error: Exception) -> None:
             )
 
 
+def anything_due(session: Session) -> bool:
+    """Whether a delivery is due to be applied: one read on the inbox's index, so that an idle
+    writer looking now and then takes no write lock."""
+    due = session.scalar(
+        select(WebhookDelivery.id).where(WAITING, WebhookDelivery.apply_after <= utcnow()).limit(1)
+    )
+    return due is not None
+
+
 def backlog(session: Session) -> int:
     """How many deliveries wait in the inbox (counted on its own small index)."""
     return int(

@@ -22,7 +22,7 @@ from engine.disputes.batch import Delivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.outcomes import DeliveryOutcome
 from engine.intake.group_commit import GroupCommit
-from engine.intake.inbox import apply_received, backlog, store_received
+from engine.intake.inbox import anything_due, apply_received, backlog, store_received
 
 APPLY_AT_ONCE = 4
 """The largest batch stored and applied in one go: a larger one goes to the inbox."""
@@ -89,6 +89,10 @@ class WebhookIntake:
         return self.book.record_delivery(delivery.provider, delivery.verdict, delivery.body)
 
     def _apply_inbox(self) -> float | None:
+        if not self.inbox_in_use:
+            with self.book.database.reading() as session:
+                if not anything_due(session):
+                    return CHECK_EVERY
         taken = apply_received(self.book, APPLY_BATCH)
         self.inbox_in_use = taken >= APPLY_BATCH
         return 0.0 if self.inbox_in_use else CHECK_EVERY

@@ -11,7 +11,8 @@ aggregate that costs the same at a million disputes as at a hundred:
   cost follows the traffic of an hour, not the history (applied deliveries are kept forever);
 * the work queue: ranges on ``ix_disputes_work (work_state, work_not_before)`` — the rows in
   the queue, never the idle ones;
-* the notification backlog: the pending and failed rows, by the index on ``state``.
+* the notification backlog: the pending and failed rows, by the index on ``state``;
+* the webhook inbox: the deliveries answered but not applied yet, by its partial index.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from engine.db.models import (
     WorkState,
 )
 from engine.disputes.model import Status
+from engine.intake.inbox import WAITING
 
 DELIVERY_WINDOW = timedelta(hours=1)
 WAITING_WORK = (WorkState.QUEUED, WorkState.CLAIMED)
@@ -60,6 +62,10 @@ class Gauges:
     """``(notifier, state)`` → outbox rows ``pending`` (not sent yet) or ``failed`` (given up)."""
     oldest_pending_notification_age: float = 0.0
     """Seconds since the oldest pending announcement was written (0 when none waits)."""
+    inbox: int = 0
+    """Webhook deliveries answered and stored, their events not applied yet."""
+    oldest_inbox_age: float = 0.0
+    """Seconds since the oldest of them was received: how far the disputes lag the answers."""
 
 
 def read_gauges(session: Session, now: datetime, providers: Iterable[str] = ()) -> Gauges:
@@ -72,6 +78,7 @@ def read_gauges(session: Session, now: datetime, providers: Iterable[str] = ()) 
     _read_deliveries(session, gauges, known, now)
     _read_work(session, gauges, now)
     _read_notifications(session, gauges, now)
+    _read_inbox(session, gauges, now)
     return gauges
 
 
@@ -140,6 +147,14 @@ def _read_notifications(session: Session, gauges: Gauges, now: datetime) -> None
         )
     )
     gauges.oldest_pending_notification_age = _age(now, oldest)
+
+
+def _read_inbox(session: Session, gauges: Gauges, now: datetime) -> None:
+    waiting, oldest = session.execute(
+        select(func.count(), func.min(WebhookDelivery.received_at)).where(WAITING)
+    ).one()
+    gauges.inbox = int(waiting)
+    gauges.oldest_inbox_age = _age(now, oldest)
 
 
 def _age(now: datetime, since: datetime | None) -> float:

@@ -4,15 +4,21 @@ dashboard key opens it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 
 from engine.db.base import utcnow
+from engine.db.models import WebhookDelivery
+from engine.disputes.model import Status
 from engine.runtime import Runtime
 from engine.testing import MakeSettings
+from tests.engine.intake.test_inbox import deliver, store
 from tests.engine.stats.test_gauges import seed_known_database
+from tests.support.acme import event_for
 from tests.support.engine import make_runtime
 from tests.web.conftest import Client
 from web.app import create_app
@@ -125,3 +131,23 @@ def test_a_database_that_does_not_answer_reads_as_down_not_as_zeros(
 ) -> None:
     samples = scrape(client, bearer)
     assert samples == {("disputes_database_up", ()): 0}
+
+
+def test_the_webhook_inbox_shows_how_far_the_disputes_lag_the_answers(
+    client: Client, runtime: Runtime, bearer: dict[str, str]
+) -> None:
+    samples = scrape(client, bearer)
+    assert samples[("disputes_webhook_inbox_deliveries", ())] == 0
+    assert samples[("disputes_webhook_inbox_oldest_age_seconds", ())] == 0
+    # given two deliveries answered 90 s ago and waiting to be applied
+    store(
+        runtime.book,
+        [deliver(event_for("acme", f"e{n}", f"dp_{n}", Status.WON)) for n in range(2)],
+    )
+    with runtime.database.transaction() as session:
+        session.execute(
+            update(WebhookDelivery).values(received_at=utcnow() - timedelta(seconds=90))
+        )
+    samples = scrape(client, bearer)
+    assert samples[("disputes_webhook_inbox_deliveries", ())] == 2
+    assert 90 <= samples[("disputes_webhook_inbox_oldest_age_seconds", ())] < 120

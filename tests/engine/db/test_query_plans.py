@@ -23,7 +23,7 @@ from engine.db.migrate import upgrade
 from engine.decisions.assess import win_histories
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Status
-from engine.intake.inbox import apply_received, backlog
+from engine.intake.inbox import anything_due, apply_received, backlog
 from engine.notifications.reminders import queue_reminders
 from engine.stats import compute_stats
 from engine.testing import MakeSettings
@@ -239,6 +239,7 @@ def test_a_webhook_batch_and_the_inbox_are_index_seeks(database_url: str) -> Non
         assert apply_received(book, limit=16) == 3
         with database.reading() as session:
             backlog(session)
+            anything_due(session)
     # then every read is an index seek: the disputes, their stored events, the inbox
     selects = [(s, p) for s, p in queries if s.lstrip().upper().startswith("SELECT")]
     assert any("webhook_deliveries" in s for s, _ in selects)
