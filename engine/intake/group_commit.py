@@ -38,9 +38,11 @@ class _Waiting(Generic[T, R]):
 _STOP = object()
 
 
-IdleWork = Callable[[], float | None]
-"""Work the writer does when no item waits: returns how soon it wants to be called again
-(``0``: it has more to do; ``None``: only when something new arrives)."""
+IdleWork = Callable[[bool], float | None]
+"""Work the writer does when no item waits, told whether the queue is quiet (``False``: it
+runs because it was starving, while items still come — do a little); returns how soon it
+wants to be called again (``0``: it has more to do; ``None``: only when something new
+arrives)."""
 
 
 class GroupCommit(Generic[T, R]):
@@ -110,7 +112,7 @@ class GroupCommit(Generic[T, R]):
 
     def _run(self) -> None:
         last_idle = last_item = time.monotonic()
-        self._do_idle()
+        self._do_idle(quiet=True)
         while True:
             now = time.monotonic()
             due = self._idle_due(last_idle, last_item)
@@ -125,7 +127,7 @@ class GroupCommit(Generic[T, R]):
                 last_item = time.monotonic()
             due = self._idle_due(last_idle, last_item)
             if first is None or (due is not None and time.monotonic() >= due):
-                self._do_idle()
+                self._do_idle(quiet=time.monotonic() - last_item >= self.quiet)
                 last_idle = time.monotonic()
 
     def _idle_due(self, last_idle: float, last_item: float) -> float | None:
@@ -154,11 +156,11 @@ class GroupCommit(Generic[T, R]):
         self._write(batch)
         return stopping
 
-    def _do_idle(self) -> None:
+    def _do_idle(self, *, quiet: bool) -> None:
         if self._idle is None:
             return
         try:
-            self._idle_in = self._idle()
+            self._idle_in = self._idle(quiet)
         except Exception:
             log.exception("%s: idle work failed; trying again in a second", self._name)
             self._idle_in = 1.0

@@ -88,7 +88,7 @@ def test_idle_work_waits_for_a_quiet_queue_and_stops_when_done() -> None:
     calls: list[float] = []
     left = [3]
 
-    def idle() -> float | None:
+    def idle(quiet: bool) -> float | None:
         calls.append(time.monotonic())
         left[0] -= 1
         return 0.0 if left[0] > 0 else None  # three rounds of work, then nothing
@@ -117,9 +117,11 @@ def test_idle_work_waits_for_a_quiet_queue_and_stops_when_done() -> None:
 def test_idle_work_is_not_starved_by_a_steady_stream() -> None:
     recorder = Recorder()
     calls: list[float] = []
+    pressed: list[bool] = []
 
-    def idle() -> float:
+    def idle(quiet: bool) -> float:
         calls.append(time.monotonic())
+        pressed.append(not quiet)
         return 0.0  # always more to do
 
     commit: GroupCommit[int, str] = GroupCommit(
@@ -137,6 +139,7 @@ def test_idle_work_is_not_starved_by_a_steady_stream() -> None:
     finally:
         commit.close()
     assert len(calls) >= 3  # the first call, then at least every 50 ms of the ~0.3 s stream
+    assert any(pressed)  # and those calls were told the queue was not quiet
 
 
 def test_closing_writes_what_waits_and_refuses_more() -> None:
