@@ -164,11 +164,5 @@ class DisputesPlugin(InitPluginProtocol):
 
             app_config.on_startup.append(start_worker)
             app_config.on_shutdown.append(stop_worker)
-
-        async def close_webhook_intake() -> None:
-            if "webhook_intake" in runtime.__dict__:
-                await runtime.webhook_intake.aclose()
-
-        app_config.on_shutdown.append(close_webhook_intake)
         app_config.on_shutdown.append(runtime.close)
         return app_config

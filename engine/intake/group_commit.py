@@ -36,7 +36,6 @@ class _Waiting(Generic[T, R]):
 
 
 _STOP = object()
-_WAKE = object()
 
 
 IdleWork = Callable[[bool], float | None]
@@ -111,12 +110,6 @@ class GroupCommit(Generic[T, R]):
         """Called from ``write_batch``: idle work is waiting (call it when the queue is quiet)."""
         self._idle_in = 0.0
 
-    def wake(self) -> None:
-        """From any thread: idle work is waiting, and something was written elsewhere just now
-        (it counts as load: the queue is not quiet)."""
-        self.start()
-        self._queue.put(_WAKE)
-
     def _run(self) -> None:
         last_idle = last_item = time.monotonic()
         self._do_idle(quiet=True)
@@ -128,9 +121,7 @@ class GroupCommit(Generic[T, R]):
                 first = self._queue.get(timeout=timeout)
             except queue.Empty:
                 first = None
-            if first is _WAKE:
-                self._idle_in = 0.0
-            elif first is _STOP or (first is not None and self._write_waiting(first)):
+            if first is _STOP or (first is not None and self._write_waiting(first)):
                 return
             if first is not None:
                 last_item = time.monotonic()
@@ -161,9 +152,6 @@ class GroupCommit(Generic[T, R]):
             if waiting is _STOP:
                 stopping = True
                 break
-            if waiting is _WAKE:
-                self._idle_in = 0.0
-                continue
             batch.append(waiting)  # type: ignore[arg-type]
         self._write(batch)
         return stopping

@@ -58,15 +58,6 @@ _decode = msgspec.msgpack.Decoder(Accepted).decode
 def store_received(connection: Connection, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
     """Store ``deliveries`` without applying them: those with events to apply as
     ``received`` (the verdict kept beside the body), the others with their final outcome."""
-    rows, outcomes = received_rows(deliveries)
-    connection.execute(insert(DELIVERIES), rows)
-    return outcomes
-
-
-def received_rows(
-    deliveries: Sequence[Delivery],
-) -> tuple[list[dict[str, object]], list[DeliveryOutcome]]:
-    """The rows :func:`store_received` inserts, and what each delivery is answered."""
     now = utcnow()
     rows = []
     outcomes = []
@@ -83,7 +74,8 @@ def received_rows(
             row = delivery_row(delivery, outcome, now)
             outcomes.append(DeliveryOutcome(outcome))
         rows.append(row)
-    return rows, outcomes
+    connection.execute(insert(DELIVERIES), rows)
+    return outcomes
 
 
 def apply_received(book: DisputeBook, limit: int) -> int:

@@ -23,7 +23,6 @@ from engine.disputes.ingest import DisputeBook
 from engine.disputes.outcomes import DeliveryOutcome
 from engine.intake.group_commit import GroupCommit
 from engine.intake.inbox import anything_due, apply_received, backlog, store_received
-from engine.intake.loop_inbox import LoopInbox
 
 APPLY_AT_ONCE = 4
 """The largest batch stored and applied in one go: a larger one goes to the inbox."""
@@ -42,26 +41,12 @@ class WebhookIntake:
         self.book = book
         self.inbox_in_use = False
         self._held: Connection | None = None
-        # PostgreSQL: during a burst the loop stores deliveries itself (loop_inbox.py).
-        self._loop_inbox = None if book.database.is_sqlite else LoopInbox(book.database.url)
         self.commit: GroupCommit[Delivery, DeliveryOutcome] = GroupCommit(
             self._write_batch, self._write_one, idle=self._apply_inbox, name="webhook-intake"
         )
 
     async def submit(self, delivery: Delivery) -> DeliveryOutcome:
-        if self._loop_inbox is None or not self.inbox_in_use:
-            return await self.commit.submit(delivery)
-        try:
-            outcome = await self._loop_inbox.submit(delivery)
-        except Exception:  # noqa: BLE001 - logged by the loop inbox; the thread stores it
-            return await self.commit.submit(delivery)
-        self.commit.wake()
-        return outcome
-
-    async def aclose(self) -> None:
-        """Close what lives on the event loop (the app's shutdown)."""
-        if self._loop_inbox is not None:
-            await self._loop_inbox.close()
+        return await self.commit.submit(delivery)
 
     def start(self) -> None:
         self.commit.start()

@@ -5,17 +5,14 @@ what it did), a large one — or any while the inbox holds deliveries — is sto
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import pytest
 
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import WebhookOutcome
-from engine.disputes.batch import Delivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.model import Status
-from engine.disputes.outcomes import DeliveryOutcome
 from engine.intake.webhooks import APPLY_AT_ONCE, WebhookIntake
 from tests.engine.intake.test_inbox import deliver, outcomes, states, stored_events
 from tests.support.acme import event_for
@@ -80,68 +77,3 @@ def test_a_burst_is_answered_and_applied_in_the_end(intake: WebhookIntake) -> No
     assert WebhookOutcome.RECEIVED in answered  # 200 at once is a burst
     assert len(stored_events(intake.book.database)) == 200
     assert set(outcomes(intake.book.database)) == {"applied"}
-
-
-def test_on_postgresql_a_burst_is_stored_by_the_event_loop(postgres_url: str) -> None:
-    database = Database(postgres_url)
-    upgrade(database)
-    intake = WebhookIntake(DisputeBook(database))
-    intake.inbox_in_use = True  # a burst is under way
-    stored_by_loop: list[int] = []
-    loop_inbox = intake._loop_inbox
-    assert loop_inbox is not None
-    store = loop_inbox.store
-
-    async def counting_store(deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
-        stored_by_loop.append(len(deliveries))
-        return await store(deliveries)
-
-    loop_inbox.store = counting_store  # type: ignore[method-assign]
-
-    async def burst() -> list[WebhookOutcome]:
-        answers = await asyncio.gather(
-            *(
-                intake.submit(deliver(event_for("acme", f"e{n}", f"dp_{n}", Status.WON)))
-                for n in range(50)
-            )
-        )
-        await intake.aclose()
-        return [answer.outcome for answer in answers]
-
-    try:
-        assert set(asyncio.run(burst())) == {WebhookOutcome.RECEIVED}
-        intake.settle(timeout=30)
-    finally:
-        intake.close()
-    assert sum(stored_by_loop) == 50 and len(stored_by_loop) < 50  # batched on the loop
-    assert len(stored_events(database)) == 50
-    assert set(outcomes(database)) == {"applied"}
-
-
-def test_on_postgresql_deliveries_the_loop_cannot_store_go_to_the_writer(
-    postgres_url: str,
-) -> None:
-    database = Database(postgres_url)
-    upgrade(database)
-    intake = WebhookIntake(DisputeBook(database))
-    intake.inbox_in_use = True
-    assert intake._loop_inbox is not None
-    intake._loop_inbox._conninfo = "postgresql://nobody@127.0.0.1:1/none"  # unreachable
-
-    async def burst() -> list[WebhookOutcome]:
-        answers = await asyncio.gather(
-            *(
-                intake.submit(deliver(event_for("acme", f"e{n}", f"dp_{n}", Status.WON)))
-                for n in range(10)
-            )
-        )
-        return [answer.outcome for answer in answers]
-
-    try:
-        answered = asyncio.run(burst())
-        intake.settle(timeout=30)
-    finally:
-        intake.close()
-    assert len(answered) == 10
-    assert len(stored_events(database)) == 10
-    assert set(outcomes(database)) == {"applied"}
