@@ -78,6 +78,9 @@ class Deliveries(Sequence[Request]):
 
     def __init__(self, template: str, now: int, size: int = 10_000_000) -> None:
         self.template, self.now, self.size = template, now, size
+        # Event ids unique to this run: a preloaded database is kept between runs, and a
+        # rerun's events must not read as the last run's duplicates.
+        self.run = f"{now:x}"
 
     def __len__(self) -> int:
         return self.size
@@ -97,7 +100,7 @@ class Deliveries(Sequence[Request]):
         status = status or STATUSES[(n // DISPUTES) % len(STATUSES)]
         body = (
             self.template.replace("@DISPUTE@", f"bench{dispute:07d}")
-            .replace("@EVENT@", f"bench{n:09d}")
+            .replace("@EVENT@", self.event_id(n).removeprefix("evt_"))
             .replace("@STATUS@", status)
             .replace("@TYPE@", kind)
             .encode()
@@ -107,6 +110,9 @@ class Deliveries(Sequence[Request]):
             {"Content-Type": "application/json", "Stripe-Signature": self.sign(body)},
             body,
         )
+
+    def event_id(self, n: int) -> str:
+        return f"evt_bench{self.run}_{n:09d}"
 
     def sign(self, body: bytes) -> str:
         """The ``Stripe-Signature`` header Stripe would send with ``body``."""
@@ -169,12 +175,12 @@ def _engine_database(url: str, label: str, preload: int, scratch: Path) -> Datab
     return Database(f"sqlite:///{scratch / f'{label}.db'}")
 
 
-def _stored_once(database: Database, results: list[Result], sent_ids: set[str]) -> str:
+def _stored_once(database: Database, results: list[Result], sent_ids: set[str], run: str) -> str:
     with database.reading() as session:
         stored = session.scalar(
             select(func.count())
             .select_from(DisputeEventRow)
-            .where(DisputeEventRow.event_id.like("evt_bench%"))
+            .where(DisputeEventRow.event_id.like(f"evt_bench{run}_%"))
         )
     ok = sum(result.ok for result in results)
     verdict = "yes" if stored == len(sent_ids) == ok else "NO"
@@ -268,7 +274,7 @@ def run(args: argparse.Namespace) -> None:
                 )
                 rates[server.name].append(result.rate)
                 results[server.name].append(result)
-                sent[server.name].update(f"evt_bench{i:09d}" for i in result.sent)
+                sent[server.name].update(requests.event_id(i) for i in result.sent)
                 if server.database is not None:
                     # What the engine answered ``received`` it applies after the burst: let it
                     # finish, so the next side is measured on a quiet machine.
@@ -307,7 +313,7 @@ def run(args: argparse.Namespace) -> None:
             seconds=args.seconds * 2,
             rate=half,
         )
-        sent["engine"].update(f"evt_bench{i:09d}" for i in paced.sent)
+        sent["engine"].update(requests.event_id(i) for i in paced.sent)
         results["engine"].append(paced)
         print(
             f"engine at half its rate ({half:.0f}/s): "
@@ -324,7 +330,9 @@ def run(args: argparse.Namespace) -> None:
             )
             print(
                 f"stored exactly once on {server.name}: "
-                + _stored_once(server.database, results[server.name], sent[server.name])
+                + _stored_once(
+                    server.database, results[server.name], sent[server.name], requests.run
+                )
             )
         delays = _time_to_state(engine.port, requests, cursor, args.samples)
         print(
