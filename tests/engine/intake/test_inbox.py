@@ -38,6 +38,18 @@ def deliver(*events: DisputeEvent) -> Delivery:
     return Delivery("acme", verdict, b'{"id": "%s"}' % events[0].event_id.encode())
 
 
+def money_moved(dispute_id: str) -> FundsMoved:
+    """Only money moving (``e_funds``): it cannot apply before an event describes the dispute."""
+    return FundsMoved(
+        provider="acme",
+        event_id="e_funds",
+        dispute_id=dispute_id,
+        type="dispute.funds_withdrawn",
+        occurred_at=utcnow(),
+        funds=Funds.DEBITED,
+    )
+
+
 def store(book: DisputeBook, deliveries: Sequence[Delivery]) -> None:
     with book.database.engine.begin() as connection:
         store_received(connection, deliveries)
@@ -133,14 +145,7 @@ def test_what_a_crashed_writer_left_received_the_next_one_applies(
 
 def test_a_delivery_that_cannot_be_applied_waits_and_then_fails_alone(book: DisputeBook) -> None:
     # given money moving on a dispute nothing has described, between two good deliveries
-    orphan = FundsMoved(
-        provider="acme",
-        event_id="e_funds",
-        dispute_id="dp_unknown",
-        type="dispute.funds_withdrawn",
-        occurred_at=utcnow(),
-        funds=Funds.DEBITED,
-    )
+    orphan = money_moved("dp_unknown")
     store(
         book,
         [
@@ -185,14 +190,7 @@ def test_a_delivery_that_cannot_be_applied_waits_and_then_fails_alone(book: Disp
 
 
 def test_a_dispute_described_later_lets_its_waiting_money_event_apply(book: DisputeBook) -> None:
-    orphan = FundsMoved(
-        provider="acme",
-        event_id="e_funds",
-        dispute_id="dp_1",
-        type="dispute.funds_withdrawn",
-        occurred_at=utcnow(),
-        funds=Funds.DEBITED,
-    )
+    orphan = money_moved("dp_1")
     store(book, [deliver(orphan)])
     apply_received(book, limit=16)
     # when the dispute's description arrives and the retry is due
