@@ -81,28 +81,30 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, recording_send)
         finally:
-            client = scope.get("client")
-            address = client[0] if client else "-"
-            method = scope.get("method", "?")
-            path = _PAYSTAND_TOKEN.sub(r"\g<1>[redacted]", scope.get("path", "?"))
-            duration = round((time.perf_counter() - started) * 1000, 1)
-            level = logging.DEBUG if _routine(path, status) else logging.INFO
-            access_log.log(
-                level,
-                "%s %s %d %.0fms client=%s",
-                method,
-                path,
-                status,
-                duration,
-                address,
-                extra={
-                    "client": address,
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "duration_ms": duration,
-                },
-            )
+            raw_path = scope.get("path", "?")
+            level = logging.DEBUG if _routine(raw_path, status) else logging.INFO
+            if access_log.isEnabledFor(level):  # a taken webhook's line is usually off
+                client = scope.get("client")
+                address = client[0] if client else "-"
+                method = scope.get("method", "?")
+                path = _PAYSTAND_TOKEN.sub(r"\g<1>[redacted]", raw_path)
+                duration = round((time.perf_counter() - started) * 1000, 1)
+                access_log.log(
+                    level,
+                    "%s %s %d %.0fms client=%s",
+                    method,
+                    path,
+                    status,
+                    duration,
+                    address,
+                    extra={
+                        "client": address,
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": duration,
+                    },
+                )
             request_id.reset(token)
 
     return middleware
