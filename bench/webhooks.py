@@ -45,7 +45,7 @@ from bench.webhook_apps import SIGNING_KEY_FROM
 from emulators.stripe import sign
 from engine.db.database import Database
 from engine.db.models import DisputeEventRow
-from engine.intake.inbox import backlog
+from engine.intake.inbox import wait_until_applied
 
 WEBHOOK_SECRET = "whsec_bench_0123456789abcdef"  # noqa: S105 - a throwaway test secret
 DASHBOARD_KEY = "bench-dashboard-key-0123456789"
@@ -187,18 +187,6 @@ def _stored_once(database: Database, results: list[Result], sent_ids: set[str], 
     return f"{ok:,} answered 2xx, {len(sent_ids):,} distinct events, {stored:,} stored: {verdict}"
 
 
-def _wait_for_inbox(database: Database, timeout: float = 600) -> None:
-    """Until every delivery answered ``received`` has been applied."""
-    deadline = time.perf_counter() + timeout
-    while True:
-        with database.reading() as session:
-            if backlog(session) == 0:
-                return
-        if time.perf_counter() > deadline:
-            raise SystemExit(f"the inbox is not empty after {timeout} s")
-        time.sleep(0.05)
-
-
 def _time_to_state(port: int, deliveries: Deliveries, start: int, samples: int) -> list[float]:
     """Send one webhook at a time and poll the API until the dispute shows its new status."""
     delays: list[float] = []
@@ -279,7 +267,7 @@ def run(args: argparse.Namespace) -> None:
                     # What the engine answered ``received`` it applies after the burst: let it
                     # finish, so the next side is measured on a quiet machine.
                     began = time.perf_counter()
-                    _wait_for_inbox(server.database)
+                    wait_until_applied(server.database, timeout=600)
                     drains[server.name].append(time.perf_counter() - began)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         print(f"{'endpoint':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  rounds")
@@ -323,7 +311,7 @@ def run(args: argparse.Namespace) -> None:
         for server in servers[1:]:
             assert server.database is not None
             began = time.perf_counter()
-            _wait_for_inbox(server.database)
+            wait_until_applied(server.database, timeout=600)
             print(
                 f"inbox of {server.name} applied {time.perf_counter() - began:.1f} s "
                 "after the last request"

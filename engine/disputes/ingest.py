@@ -73,7 +73,7 @@ class DisputeBook:
 
     def apply(self, session: Session, event: DisputeEvent, *, source: EventSource) -> EventOutcome:
         """Apply ``event`` inside the caller's transaction."""
-        row, new_dispute = self.lock_dispute(session, event)
+        row, new_dispute = self._lock_dispute(session, event)
         before = None if new_dispute else read_state(row)
         inserted = self._insert_event(session, row, event, source)
         if not inserted:
@@ -97,7 +97,7 @@ class DisputeBook:
             hook(session, row, outcome)
         return outcome
 
-    def lock_dispute(self, session: Session, event: DisputeEvent) -> tuple[Dispute, bool]:
+    def _lock_dispute(self, session: Session, event: DisputeEvent) -> tuple[Dispute, bool]:
         """The dispute's row, locked for this transaction; created from ``event`` if new."""
         key = (Dispute.provider == event.provider, Dispute.dispute_id == event.dispute_id)
         existing = session.scalars(select(Dispute).where(*key).with_for_update()).first()

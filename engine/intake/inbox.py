@@ -20,6 +20,7 @@ retried after the pauses in :data:`RETRY_PAUSES`, then kept as ``failed`` for a 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.db.base import utcnow
+from engine.db.database import Database
 from engine.db.models import WebhookDelivery, WebhookOutcome
 from engine.disputes.batch import DELIVERIES, Delivery, apply_deliveries, delivery_row
 from engine.disputes.ingest import DisputeBook
@@ -171,6 +173,19 @@ def anything_due(session: Session) -> bool:
         select(WebhookDelivery.id).where(WAITING, WebhookDelivery.apply_after <= utcnow()).limit(1)
     )
     return due is not None
+
+
+def wait_until_applied(database: Database, timeout: float = 30.0) -> None:
+    """Return once the inbox is empty (tests, benchmarks); TimeoutError if it is not within
+    ``timeout`` seconds. Whoever applies it — this process or another — does not matter."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with database.reading() as session:
+            if backlog(session) == 0:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the webhook inbox is not empty after {timeout} s")
+        time.sleep(0.02)
 
 
 def backlog(session: Session) -> int:

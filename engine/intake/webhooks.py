@@ -13,7 +13,6 @@ is empty again, so the answers stay fast through a burst and the disputes catch 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
@@ -22,7 +21,12 @@ from engine.disputes.batch import Delivery
 from engine.disputes.ingest import DisputeBook
 from engine.disputes.outcomes import DeliveryOutcome
 from engine.intake.group_commit import GroupCommit
-from engine.intake.inbox import anything_due, apply_received, backlog, store_received
+from engine.intake.inbox import (
+    anything_due,
+    apply_received,
+    store_received,
+    wait_until_applied,
+)
 
 APPLY_AT_ONCE = 4
 """The largest batch stored and applied in one go: a larger one goes to the inbox."""
@@ -59,14 +63,7 @@ class WebhookIntake:
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the inbox is empty (tests, benchmarks); TimeoutError if it is not."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.book.database.reading() as session:
-                if backlog(session) == 0:
-                    return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the webhook inbox is not empty after {timeout} s")
-            time.sleep(0.01)
+        wait_until_applied(self.book.database, timeout)
 
     def _write_batch(self, deliveries: Sequence[Delivery]) -> list[DeliveryOutcome]:
         if not self.inbox_in_use and len(deliveries) <= APPLY_AT_ONCE:

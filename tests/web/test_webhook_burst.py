@@ -21,7 +21,7 @@ from bench.webhooks import DISPUTES, Deliveries, _engine_env, _template
 from engine.db.database import Database
 from engine.db.migrate import upgrade
 from engine.db.models import Dispute, DisputeEventRow, WebhookDelivery
-from engine.intake.inbox import backlog
+from engine.intake.inbox import backlog, wait_until_applied
 from tests.support.serving import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,13 +73,7 @@ def test_a_burst_answered_then_killed_is_applied_after_the_restart(
 
     # when serve starts again
     with serve(database_url, tmp_path / "data", free_port()):
-        deadline = time.monotonic() + 60
-        while True:
-            with database.reading() as session:
-                if backlog(session) == 0:
-                    break
-            assert time.monotonic() < deadline, "the inbox was not applied after the restart"
-            time.sleep(0.05)
+        wait_until_applied(database, timeout=60)
 
     # then every delivery answered 2xx is stored once, each event once, on the right dispute
     with database.reading() as session:
